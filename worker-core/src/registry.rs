@@ -30,13 +30,19 @@ pub static JOBS: [JobEntry];
 #[doc(hidden)]
 pub fn run_erased<J: Job>(args: &[u8], ctx: &JobContext) -> Result<Vec<u8>, JobFailure> {
     let job: J = serde_json::from_slice(args).map_err(|error| JobFailure {
-        message: format!("cannot decode the arguments of job type '{}': {error}", J::NAME),
+        message: format!(
+            "cannot decode the arguments of job type '{}': {error}",
+            J::NAME
+        ),
         causes: Vec::new(),
         retryable: false,
     })?;
     let output = job.run(ctx).map_err(crate::job::JobError::into_failure)?;
     serde_json::to_vec(&output).map_err(|error| JobFailure {
-        message: format!("cannot encode the output of job type '{}': {error}", J::NAME),
+        message: format!(
+            "cannot encode the output of job type '{}': {error}",
+            J::NAME
+        ),
         causes: Vec::new(),
         retryable: false,
     })

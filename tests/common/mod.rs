@@ -1,0 +1,132 @@
+//! Shared by the integration tests: privilege checks, a runner on a temporary
+//! state directory, and job types.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use workernator::{Config, Runner};
+
+/// Env var that turns "skipped: not root" into a failure (set by CI).
+pub const REQUIRE_PRIVILEGED: &str = "WORKERNATOR_REQUIRE_PRIVILEGED";
+
+/// True if the test may run; prints why not otherwise (or fails under CI).
+pub fn privileged(test: &str) -> bool {
+    if nix::unistd::geteuid().is_root() {
+        return true;
+    }
+    if std::env::var_os(REQUIRE_PRIVILEGED).is_some_and(|v| v == "1") {
+        panic!(
+            "{test}: needs root (namespaces and cgroups), and {REQUIRE_PRIVILEGED}=1 forbids skipping"
+        );
+    }
+    eprintln!("{test}: skipped: not root (namespaces and cgroups need root)");
+    false
+}
+
+/// A runner on a fresh temporary state directory and its own cgroup parent,
+/// both removed when it is dropped.
+pub struct TestRunner {
+    pub runner: Runner,
+    pub dir: tempfile::TempDir,
+    pub cgroup_parent: String,
+}
+
+pub fn runner() -> TestRunner {
+    runner_with(|config| config)
+}
+
+pub fn runner_with(configure: impl FnOnce(Config) -> Config) -> TestRunner {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = tempfile::Builder::new()
+        .prefix("workernator-test-")
+        .tempdir()
+        .expect("temporary state dir");
+    let cgroup_parent = format!(
+        "workernator-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let config = configure(
+        Config::default()
+            .state_dir(dir.path())
+            .stop_grace(Duration::from_millis(500))
+            .cgroup_parent(&cgroup_parent),
+    );
+    let runner = Runner::open(config).expect("open runner");
+    TestRunner {
+        runner,
+        dir,
+        cgroup_parent,
+    }
+}
+
+impl TestRunner {
+    fn cgroup_dirs(&self, id: &str) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        if let Ok(entries) = std::fs::read_dir("/sys/fs/cgroup") {
+            for entry in entries.flatten() {
+                dirs.push(entry.path().join(&self.cgroup_parent).join(id));
+            }
+        }
+        dirs.push(
+            Path::new("/sys/fs/cgroup")
+                .join(&self.cgroup_parent)
+                .join(id),
+        );
+        dirs
+    }
+
+    /// The host pids in a job's cgroup.
+    pub fn cgroup_pids(&self, id: &str) -> Option<Vec<i32>> {
+        for dir in self.cgroup_dirs(id) {
+            if let Ok(text) = std::fs::read_to_string(dir.join("cgroup.procs")) {
+                return Some(text.lines().filter_map(|l| l.trim().parse().ok()).collect());
+            }
+        }
+        None
+    }
+
+    /// Every cgroup directory of the job still present, in any hierarchy.
+    pub fn cgroup_left(&self, id: &str) -> Vec<PathBuf> {
+        self.cgroup_dirs(id)
+            .into_iter()
+            .filter(|dir| dir.exists())
+            .collect()
+    }
+}
+
+impl Drop for TestRunner {
+    fn drop(&mut self) {
+        // Only the (by now empty) parent is ours to remove; each job removed its own.
+        let _ = self.cgroup_dirs("").iter().map(std::fs::remove_dir).count();
+    }
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Waits (up to a generous bound) until `ready` holds; for setup, not for timing.
+pub fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether a process with this host pid exists (and is not a zombie).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z"),
+        Err(_) => false,
+    }
+}

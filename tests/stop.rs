@@ -1,0 +1,62 @@
+//! `stop` ends every process of a job: one that ignores SIGTERM, and a grandchild
+//! that double-forked away from it.
+
+mod common;
+#[path = "common/jobs.rs"]
+mod jobs;
+
+use jobs::Stubborn;
+use workernator::{ExitReason, JobState, WaitError};
+
+workernator::init_before_main!();
+
+fn stop_kills_everything(ignore_term: bool) {
+    let test = common::runner();
+    let job = test.runner.start(Stubborn { ignore_term }).unwrap();
+    let id = job.id().as_str().to_owned();
+    common::eventually("the job to be ready", || {
+        job.output()
+            .unwrap()
+            .iter()
+            .any(|r| r.bytes.starts_with(b"ready"))
+    });
+    let pids = test.cgroup_pids(&id).expect("the job's cgroup");
+    assert!(pids.len() >= 3, "init, job and orphaned sleep: {pids:?}");
+    let rt = common::rt();
+    let status = rt.block_on(job.stop()).unwrap();
+    assert_eq!(status.state, JobState::Stopped);
+    assert_eq!(status.exit, Some(ExitReason::Stopped));
+    for pid in pids {
+        assert!(
+            !common::alive(pid),
+            "process {pid} of the job survived the stop"
+        );
+    }
+    assert!(
+        test.cgroup_left(&id).is_empty(),
+        "cgroup left: {:?}",
+        test.cgroup_left(&id)
+    );
+    assert!(matches!(
+        rt.block_on(job.wait()),
+        Err(WaitError::Stopped { .. })
+    ));
+    // Stopping again is not an error.
+    assert_eq!(rt.block_on(job.stop()).unwrap().state, JobState::Stopped);
+}
+
+#[test]
+fn stop_kills_a_job_that_ignores_sigterm_and_its_double_forked_grandchild() {
+    if !common::privileged("stop_kills_a_job_that_ignores_sigterm") {
+        return;
+    }
+    stop_kills_everything(true);
+}
+
+#[test]
+fn stop_ends_a_job_that_obeys_sigterm() {
+    if !common::privileged("stop_ends_a_job_that_obeys_sigterm") {
+        return;
+    }
+    stop_kills_everything(false);
+}

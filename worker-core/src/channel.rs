@@ -1,0 +1,153 @@
+//! The sandbox's reports to its supervisor: length-prefixed JSON messages on a pipe.
+//!
+//! The sandbox init is a forked copy of the supervisor, so it may allocate and
+//! serialize; each message is written with one `write`, and small enough
+//! (under `PIPE_BUF`) to arrive whole.
+
+use crate::state::SetupFailure;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+/// What the sandbox tells its supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum SandboxReport {
+    /// A setup step failed; the sandbox exits next.
+    SetupFailed(SetupFailure),
+    /// The job's process runs, with this pid inside the sandbox.
+    JobStarted { pid: i32 },
+    /// The job's process exited with this code.
+    JobExited { code: i32 },
+    /// The job's process was killed by this signal.
+    JobSignaled { signal: i32 },
+}
+
+/// Largest encoded report; a pipe write of at most `PIPE_BUF` (4096) bytes is atomic.
+const MAX_REPORT: usize = 4000;
+
+/// Writes reports; the sandbox's end.
+pub(crate) struct ReportSender<W: Write> {
+    sink: W,
+}
+
+impl<W: Write> ReportSender<W> {
+    pub(crate) fn new(sink: W) -> Self {
+        ReportSender { sink }
+    }
+
+    pub(crate) fn setup_failed(&mut self, failure: SetupFailure) {
+        self.send(&SandboxReport::SetupFailed(failure));
+    }
+
+    pub(crate) fn job_started(&mut self, pid: i32) {
+        self.send(&SandboxReport::JobStarted { pid });
+    }
+
+    pub(crate) fn job_exited(&mut self, code: i32) {
+        self.send(&SandboxReport::JobExited { code });
+    }
+
+    pub(crate) fn job_signaled(&mut self, signal: i32) {
+        self.send(&SandboxReport::JobSignaled { signal });
+    }
+
+    /// Best effort: if the supervisor is gone there is no one left to tell.
+    fn send(&mut self, report: &SandboxReport) {
+        let Ok(mut body) = serde_json::to_vec(report) else {
+            return;
+        };
+        if body.len() > MAX_REPORT {
+            // Only a setup failure carries text; keep it within one atomic write.
+            body = serde_json::to_vec(&SandboxReport::SetupFailed(SetupFailure {
+                step: "report".into(),
+                path: String::new(),
+                errno: None,
+                message: "setup failure message too long".into(),
+            }))
+            .unwrap_or_default();
+        }
+        let mut frame = Vec::with_capacity(4 + body.len());
+        frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&body);
+        let _ = self.sink.write_all(&frame);
+    }
+}
+
+/// Reassembles reports from the bytes read off the pipe; the supervisor's end.
+#[derive(Debug, Default)]
+pub(crate) struct ReportReader {
+    buffer: Vec<u8>,
+}
+
+/// The pipe carried something that is not a report.
+#[derive(Debug, thiserror::Error)]
+#[error("the sandbox sent a malformed report")]
+pub(crate) struct MalformedReport;
+
+impl ReportReader {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// The next whole report, if one has arrived.
+    pub(crate) fn next_report(&mut self) -> Result<Option<SandboxReport>, MalformedReport> {
+        let Some(header) = self.buffer.get(..4) else {
+            return Ok(None);
+        };
+        let mut length = [0u8; 4];
+        length.copy_from_slice(header);
+        let length = u32::from_le_bytes(length) as usize;
+        if length > MAX_REPORT {
+            return Err(MalformedReport);
+        }
+        let Some(body) = self.buffer.get(4..4 + length) else {
+            return Ok(None);
+        };
+        let report = serde_json::from_slice(body).map_err(|_| MalformedReport)?;
+        self.buffer.drain(..4 + length);
+        Ok(Some(report))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_survive_arbitrary_splits() {
+        let mut wire = Vec::new();
+        {
+            let mut sender = ReportSender::new(&mut wire);
+            sender.job_started(2);
+            sender.setup_failed(SetupFailure {
+                step: "mount proc on".into(),
+                path: "/proc".into(),
+                errno: Some(1),
+                message: "Operation not permitted".into(),
+            });
+            sender.job_signaled(9);
+        }
+        for split in 0..wire.len() {
+            let mut reader = ReportReader::default();
+            let mut got = Vec::new();
+            for chunk in [&wire[..split], &wire[split..]] {
+                reader.push(chunk);
+                while let Some(report) = reader.next_report().unwrap() {
+                    got.push(report);
+                }
+            }
+            assert_eq!(got.len(), 3, "split at {split}");
+            assert_eq!(got[0], SandboxReport::JobStarted { pid: 2 });
+            assert_eq!(got[2], SandboxReport::JobSignaled { signal: 9 });
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_hang() {
+        let mut reader = ReportReader::default();
+        reader.push(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
+        assert!(reader.next_report().is_err());
+        let mut reader = ReportReader::default();
+        reader.push(&[3, 0, 0, 0, b'{', b'x', b'}']);
+        assert!(reader.next_report().is_err());
+    }
+}

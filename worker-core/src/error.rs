@@ -1,0 +1,180 @@
+//! The errors of the runner's API, one enum per operation.
+
+use crate::id::JobId;
+use crate::outcome::JobFailure;
+use crate::state::{SetupFailure, StateError};
+use std::io;
+
+/// [`Runner::open`](crate::Runner::open) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// Two job types in this program have the same name; rename one with
+    /// `#[job(name = "...")]`.
+    #[error(
+        "job types {first} and {second} are both named '{name}'; give one another name with #[job(name = \"...\")]"
+    )]
+    DuplicateJobName {
+        /// The shared name.
+        name: &'static str,
+        /// One type.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
+    /// The cgroup parent is not a relative path of plain names.
+    #[error(
+        "cgroup parent '{parent}' is invalid: use a relative path of [A-Za-z0-9_.-] names, like \"workernator\""
+    )]
+    InvalidCgroupParent {
+        /// The parent given.
+        parent: String,
+    },
+    /// The state directory cannot be used.
+    #[error("cannot use the state directory")]
+    State(#[source] StateError),
+}
+
+/// [`Runner::start`](crate::Runner::start) failed; nothing was started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// `workernator::init()` was not called: it must be the first line of `main`
+    /// (or `workernator::init_before_main!()` in test binaries).
+    #[error(
+        "workernator::init() was not called: call it first thing in main (or use workernator::init_before_main!() in tests), so that the job's supervisor can start"
+    )]
+    InitNotCalled,
+    /// This process is itself a job's supervisor or sandbox.
+    #[error("cannot start jobs from inside a workernator supervisor")]
+    InsideSupervisor,
+    /// The job's type is not registered in this program.
+    #[error("job type '{name}' is not registered; derive it with #[derive(Job)]")]
+    NotRegistered {
+        /// `Job::NAME`.
+        name: &'static str,
+    },
+    /// The job value does not serialize.
+    #[error("cannot serialize the job")]
+    Encode(#[source] serde_json::Error),
+    /// No random id could be made.
+    #[error("cannot generate a job id")]
+    Id(#[source] io::Error),
+    /// The state directory cannot be written.
+    #[error("cannot record the job")]
+    State(#[source] StateError),
+    /// The supervisor process did not start.
+    #[error("cannot start the supervisor of job {id}")]
+    Spawn {
+        /// The job.
+        id: JobId,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Waiting for a job's output failed, or the job did not produce one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The job's `run` returned an error.
+    #[error("job {id} failed: {failure}")]
+    JobFailed {
+        /// The job.
+        id: JobId,
+        /// Its error.
+        failure: JobFailure,
+    },
+    /// The job panicked.
+    #[error("job {id} panicked: {message}")]
+    Panicked {
+        /// The job.
+        id: JobId,
+        /// The panic message.
+        message: String,
+    },
+    /// The job's process exited without returning its output.
+    #[error("job {id} exited with code {code} without returning its output")]
+    Exited {
+        /// The job.
+        id: JobId,
+        /// The exit code.
+        code: i32,
+    },
+    /// The job's process was killed by a signal.
+    #[error("job {id} was killed by signal {signal}")]
+    Signaled {
+        /// The job.
+        id: JobId,
+        /// The signal number.
+        signal: i32,
+    },
+    /// The job was stopped.
+    #[error("job {id} was stopped")]
+    Stopped {
+        /// The job.
+        id: JobId,
+    },
+    /// The sandbox could not be set up.
+    #[error("job {id} could not start: sandbox setup failed: {failure}")]
+    SetupFailed {
+        /// The job.
+        id: JobId,
+        /// The step that failed.
+        failure: SetupFailure,
+    },
+    /// The supervisor failed.
+    #[error("job {id}: supervisor failed: {message}")]
+    SupervisorFailed {
+        /// The job.
+        id: JobId,
+        /// What went wrong.
+        message: String,
+    },
+    /// The supervisor disappeared without recording the end.
+    #[error("job {id} was lost: its supervisor ended without recording how the job ended")]
+    Lost {
+        /// The job.
+        id: JobId,
+    },
+    /// The output does not decode as the job type's output.
+    #[error("the output of job {id} does not decode")]
+    Output {
+        /// The job.
+        id: JobId,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The state directory could not be read.
+    #[error("cannot read the state of the job")]
+    State(#[source] StateError),
+    /// Waiting for the supervisor failed.
+    #[error("cannot wait for the supervisor of job {id}")]
+    Wait {
+        /// The job.
+        id: JobId,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Stopping a job failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StopError {
+    /// The state directory could not be used.
+    #[error("cannot record the stop request")]
+    State(#[source] StateError),
+    /// The supervisor could not be signalled or waited for.
+    #[error("cannot signal the supervisor of job {id}")]
+    Signal {
+        /// The job.
+        id: JobId,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}

@@ -1,0 +1,181 @@
+//! The sandbox's first process (PID 1 of its pid namespace): sets up the sandbox,
+//! runs the job in a child process, reaps every process, reports, and exits.
+//!
+//! It is a forked copy of the single-threaded supervisor, so it may run ordinary
+//! Rust. It never returns: it ends with `exit`.
+
+use crate::channel::ReportSender;
+use crate::job::JobContext;
+use crate::registry::JobEntry;
+use crate::state::SetupFailure;
+use crate::supervisor::verdict::{RESULT_ERROR, RESULT_OK, RESULT_PANIC};
+use crate::sys::{Forked, fork_single_threaded};
+use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
+use nix::sys::wait::{WaitStatus, waitpid};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{OwnedFd, RawFd};
+use worker_isolate::mounts::RootfsPlan;
+use worker_isolate::namespaces::{self, Namespaces};
+use worker_isolate::{SetupError, net, privileges};
+
+/// Exit code of a sandbox whose setup failed (after reporting why).
+const SETUP_FAILED: i32 = 125;
+
+/// What the sandbox init needs, handed over across the fork.
+pub(crate) struct SandboxPlan {
+    pub(crate) job_id: String,
+    pub(crate) attempt: u32,
+    pub(crate) entry: &'static JobEntry,
+    pub(crate) args: Vec<u8>,
+    pub(crate) hostname: String,
+    pub(crate) namespaces: Namespaces,
+    pub(crate) rootfs: RootfsPlan,
+}
+
+/// The sandbox's ends of the pipes to the supervisor.
+pub(crate) struct SandboxFds {
+    pub(crate) stdout: OwnedFd,
+    pub(crate) stderr: OwnedFd,
+    pub(crate) result: OwnedFd,
+    pub(crate) reports: OwnedFd,
+    pub(crate) go: OwnedFd,
+    /// The supervisor's own descriptors, closed first thing.
+    pub(crate) close: Vec<RawFd>,
+}
+
+/// Runs the sandbox init. Never returns.
+pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
+    for fd in &fds.close {
+        let _ = nix::unistd::close(*fd);
+    }
+    let mut reports = ReportSender::new(File::from(fds.reports));
+    if let Err(error) = privileges::die_with_parent() {
+        report_and_exit(&mut reports, error);
+    }
+    // The supervisor writes one byte once this process is in the job's cgroup; end
+    // of file means it died, maybe before the death signal above was armed.
+    let mut go = File::from(fds.go);
+    let mut byte = [0u8; 1];
+    if !matches!(go.read(&mut byte), Ok(1)) {
+        std::process::exit(SETUP_FAILED);
+    }
+    drop(go);
+    // The supervisor blocks signals for its signalfd; the job must not inherit that.
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+
+    if let Err(error) = set_up(&plan) {
+        report_and_exit(&mut reports, error);
+    }
+    if let Err(error) = redirect_stdio(fds.stdout, fds.stderr) {
+        report_and_exit(&mut reports, error);
+    }
+    let result = File::from(fds.result);
+    let job_pid = match fork_single_threaded() {
+        Ok(Forked::Child) => run_job(&plan, result),
+        Ok(Forked::Parent(pid)) => pid,
+        Err(source) => report_and_exit(
+            &mut reports,
+            SetupError {
+                step: "fork the job process",
+                path: "/".into(),
+                source,
+            },
+        ),
+    };
+    drop(result);
+    reports.job_started(job_pid);
+    reap_until_job_exits(job_pid, &mut reports)
+}
+
+fn set_up(plan: &SandboxPlan) -> Result<(), SetupError> {
+    namespaces::enter(plan.namespaces)?;
+    if plan.namespaces.uts {
+        namespaces::set_hostname(&plan.hostname)?;
+    }
+    if plan.namespaces.network {
+        net::loopback_up()?;
+    }
+    if plan.namespaces.mount {
+        worker_isolate::mounts::enter_new_root(&plan.rootfs)?;
+    }
+    privileges::no_new_privileges()
+}
+
+fn redirect_stdio(stdout: OwnedFd, stderr: OwnedFd) -> Result<(), SetupError> {
+    let stdio_error = |step, source: nix::Error| SetupError {
+        step,
+        path: "/dev/null".into(),
+        source: source.into(),
+    };
+    let null = File::open("/dev/null").map_err(|source| SetupError {
+        step: "open",
+        path: "/dev/null".into(),
+        source,
+    })?;
+    nix::unistd::dup2_stdin(&null).map_err(|e| stdio_error("dup2 stdin from", e))?;
+    nix::unistd::dup2_stdout(&stdout).map_err(|e| stdio_error("dup2 stdout", e))?;
+    nix::unistd::dup2_stderr(&stderr).map_err(|e| stdio_error("dup2 stderr", e))?;
+    Ok(())
+}
+
+fn report_and_exit<W: Write>(reports: &mut ReportSender<W>, error: SetupError) -> ! {
+    reports.setup_failed(SetupFailure {
+        step: error.step.to_owned(),
+        path: error.path.display().to_string(),
+        errno: error.source.raw_os_error(),
+        message: error.source.to_string(),
+    });
+    std::process::exit(SETUP_FAILED)
+}
+
+/// The job's process: runs the job and sends its result. Never returns.
+fn run_job(plan: &SandboxPlan, mut result: File) -> ! {
+    let context = JobContext::new(plan.job_id.clone(), plan.attempt);
+    let run = plan.entry.run;
+    let outcome = std::panic::catch_unwind(|| run(&plan.args, &context));
+    let (tag, payload, code) = match outcome {
+        Ok(Ok(output)) => (RESULT_OK, output, 0),
+        Ok(Err(failure)) => (
+            RESULT_ERROR,
+            serde_json::to_vec(&failure).unwrap_or_default(),
+            1,
+        ),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "the job panicked with a non-string payload".to_owned());
+            (RESULT_PANIC, message.into_bytes(), 101)
+        }
+    };
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    let mut message = Vec::with_capacity(1 + payload.len());
+    message.push(tag);
+    message.extend_from_slice(&payload);
+    let sent = result.write_all(&message);
+    drop(result);
+    std::process::exit(if sent.is_ok() { code } else { 1 })
+}
+
+/// PID 1's duty: reap every process; when the job's process ends, report how and
+/// exit, which makes the kernel kill whatever else is left in the namespace.
+fn reap_until_job_exits<W: Write>(job_pid: i32, reports: &mut ReportSender<W>) -> ! {
+    let job = nix::unistd::Pid::from_raw(job_pid);
+    loop {
+        match waitpid(None, None) {
+            Ok(WaitStatus::Exited(pid, code)) if pid == job => {
+                reports.job_exited(code);
+                std::process::exit(0);
+            }
+            Ok(WaitStatus::Signaled(pid, signal, _)) if pid == job => {
+                reports.job_signaled(signal as i32);
+                std::process::exit(0);
+            }
+            Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => std::process::exit(0),
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Where a job is: replaced atomically as it moves on.
+
+use crate::id::JobId;
+use crate::outcome::JobFailure;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A point in time, as milliseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    /// Now, by the system clock.
+    pub fn now() -> Timestamp {
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
+        Timestamp(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// As a `SystemTime`.
+    pub fn as_system_time(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.0)
+    }
+}
+
+/// The life of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Accepted; its supervisor is setting up the sandbox.
+    Starting,
+    /// The job's code is running.
+    Running,
+    /// The job returned its output.
+    Succeeded,
+    /// The job returned an error, panicked, exited or was killed, or its sandbox
+    /// could not be set up; the status's `exit` says which.
+    Failed,
+    /// Stopped on request.
+    Stopped,
+    /// Its supervisor disappeared without recording an end.
+    Lost,
+}
+
+impl JobState {
+    /// Whether the job has ended and will not change again.
+    pub fn is_finished(self) -> bool {
+        !matches!(self, JobState::Starting | JobState::Running)
+    }
+}
+
+/// A step of sandbox setup that failed, as the sandbox reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupFailure {
+    /// What was being done, e.g. "mount proc on".
+    pub step: String,
+    /// The path it was done to.
+    pub path: String,
+    /// The system error number, if the kernel refused.
+    pub errno: Option<i32>,
+    /// The system error as text.
+    pub message: String,
+}
+
+impl std::fmt::Display for SetupFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.step, self.path, self.message)
+    }
+}
+
+/// How a finished job ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ExitReason {
+    /// The job returned its output.
+    Succeeded,
+    /// The job's `run` returned an error.
+    JobError {
+        /// The job's error.
+        failure: JobFailure,
+    },
+    /// The job panicked.
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// The job's process exited with this code without returning (e.g. `std::process::exit`).
+    Exited {
+        /// The exit code.
+        code: i32,
+    },
+    /// The job's process was killed by this signal.
+    Signaled {
+        /// The signal number.
+        signal: i32,
+    },
+    /// Stopped on request.
+    Stopped,
+    /// The sandbox could not be set up.
+    SetupFailed {
+        /// The step that failed.
+        failure: SetupFailure,
+    },
+    /// The supervisor could not run the job or lost track of it.
+    SupervisorFailed {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Where a job is, as recorded in its state directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JobStatus {
+    /// The job's id.
+    pub id: JobId,
+    /// `Job::NAME` of the job's type.
+    pub job_type: String,
+    /// Where the job is.
+    pub state: JobState,
+    /// Which attempt this is, from 1.
+    pub attempt: u32,
+    /// When the job was accepted.
+    pub created_at: Timestamp,
+    /// When its code started running.
+    pub started_at: Option<Timestamp>,
+    /// When it ended.
+    pub finished_at: Option<Timestamp>,
+    /// The supervisor's pid, once it runs.
+    pub supervisor_pid: Option<i32>,
+    /// The supervisor's start time in clock ticks since boot (with the pid, its identity).
+    pub supervisor_start_ticks: Option<u64>,
+    /// The host pid of the sandbox's first process.
+    pub sandbox_pid: Option<i32>,
+    /// How the job ended, once it has.
+    pub exit: Option<ExitReason>,
+}
+
+impl JobStatus {
+    pub(crate) fn starting(
+        id: JobId,
+        job_type: String,
+        attempt: u32,
+        created_at: Timestamp,
+    ) -> Self {
+        JobStatus {
+            id,
+            job_type,
+            state: JobState::Starting,
+            attempt,
+            created_at,
+            started_at: None,
+            finished_at: None,
+            supervisor_pid: None,
+            supervisor_start_ticks: None,
+            sandbox_pid: None,
+            exit: None,
+        }
+    }
+
+    /// Marks the job finished with `exit`.
+    pub(crate) fn finish(&mut self, exit: ExitReason) {
+        self.state = match exit {
+            ExitReason::Succeeded => JobState::Succeeded,
+            ExitReason::Stopped => JobState::Stopped,
+            _ => JobState::Failed,
+        };
+        self.exit = Some(exit);
+        self.finished_at = Some(Timestamp::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trips_through_json() {
+        let id: JobId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let mut status = JobStatus::starting(id, "Fib".into(), 1, Timestamp::now());
+        status.finish(ExitReason::Signaled { signal: 9 });
+        let text = serde_json::to_string(&status).unwrap();
+        assert!(text.contains(r#""state":"failed""#), "{text}");
+        assert!(text.contains(r#""kind":"signaled""#), "{text}");
+        let back: JobStatus = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, status);
+    }
+
+    #[test]
+    fn stop_and_success_map_to_their_states() {
+        let id: JobId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let mut status = JobStatus::starting(id, "Fib".into(), 1, Timestamp::now());
+        status.finish(ExitReason::Stopped);
+        assert_eq!(status.state, JobState::Stopped);
+        status.finish(ExitReason::Succeeded);
+        assert_eq!(status.state, JobState::Succeeded);
+        assert!(status.state.is_finished());
+    }
+}

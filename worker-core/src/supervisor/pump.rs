@@ -1,0 +1,281 @@
+//! The supervisor's event loop: output to the log, reports, signals, stop deadlines.
+
+use super::Supervisor;
+use super::verdict::{Observed, ProcessEnd};
+use crate::channel::ReportReader;
+use crate::channel::SandboxReport;
+use crate::output_log::OutputStream;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::Signal;
+use nix::sys::signalfd::SignalFd;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use std::os::fd::{AsFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+/// How long pipes may stay open after the sandbox's init is gone (every process
+/// of the namespace dies with it, so this only guards against the unforeseen).
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
+
+const READ_CHUNK: usize = 64 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Stdout,
+    Stderr,
+    Result,
+    Reports,
+    Signals,
+}
+
+pub(super) struct Pump {
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+    result: Option<OwnedFd>,
+    reports: Option<OwnedFd>,
+    signals: SignalFd,
+    sandbox: Pid,
+    grace: Duration,
+    reader: ReportReader,
+    buffer: Vec<u8>,
+    stop_deadline: Option<Instant>,
+    killed: bool,
+    exited_at: Option<Instant>,
+}
+
+impl Pump {
+    pub(super) fn new(
+        stdout: OwnedFd,
+        stderr: OwnedFd,
+        result: OwnedFd,
+        reports: OwnedFd,
+        signals: SignalFd,
+        sandbox_pid: i32,
+        grace: Duration,
+    ) -> Pump {
+        Pump {
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            result: Some(result),
+            reports: Some(reports),
+            signals,
+            sandbox: Pid::from_raw(sandbox_pid),
+            grace,
+            reader: ReportReader::default(),
+            buffer: vec![0; READ_CHUNK],
+            stop_deadline: None,
+            killed: false,
+            exited_at: None,
+        }
+    }
+
+    fn pipes_open(&self) -> bool {
+        self.stdout.is_some()
+            || self.stderr.is_some()
+            || self.result.is_some()
+            || self.reports.is_some()
+    }
+
+    pub(super) fn run(&mut self, supervisor: &mut Supervisor, observed: &mut Observed) {
+        loop {
+            if observed.init_end.is_some() && !self.pipes_open() {
+                return;
+            }
+            let now = Instant::now();
+            if let Some(exited_at) = self.exited_at {
+                if now >= exited_at + DRAIN_AFTER_EXIT {
+                    self.kill(supervisor);
+                    self.stdout = None;
+                    self.stderr = None;
+                    self.result = None;
+                    self.reports = None;
+                    continue;
+                }
+            }
+            if let Some(deadline) = self.stop_deadline {
+                if !self.killed && now >= deadline {
+                    self.kill(supervisor);
+                }
+            }
+            let timeout = self.timeout(now);
+            let mut sources = Vec::with_capacity(5);
+            let mut fds = Vec::with_capacity(5);
+            for (source, fd) in [
+                (Source::Stdout, &self.stdout),
+                (Source::Stderr, &self.stderr),
+                (Source::Result, &self.result),
+                (Source::Reports, &self.reports),
+            ] {
+                if let Some(fd) = fd {
+                    sources.push(source);
+                    fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+                }
+            }
+            sources.push(Source::Signals);
+            fds.push(PollFd::new(self.signals.as_fd(), PollFlags::POLLIN));
+            match poll(&mut fds, timeout) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(errno) => {
+                    observed.supervisor_error = Some(format!("poll failed: {errno}"));
+                    self.kill(supervisor);
+                    return;
+                }
+            }
+            let ready: Vec<Source> = sources
+                .iter()
+                .zip(&fds)
+                .filter(|(_, fd)| fd.revents().is_some_and(|events| !events.is_empty()))
+                .map(|(source, _)| *source)
+                .collect();
+            drop(fds);
+            for source in ready {
+                self.service(source, supervisor, observed);
+            }
+        }
+    }
+
+    fn timeout(&self, now: Instant) -> PollTimeout {
+        let mut wake = None;
+        if let (Some(deadline), false) = (self.stop_deadline, self.killed) {
+            wake = Some(deadline);
+        }
+        if let Some(exited_at) = self.exited_at {
+            let drain = exited_at + DRAIN_AFTER_EXIT;
+            wake = Some(wake.map_or(drain, |w: Instant| w.min(drain)));
+        }
+        match wake {
+            None => PollTimeout::NONE,
+            Some(at) => {
+                let millis = at.saturating_duration_since(now).as_millis() + 1;
+                PollTimeout::try_from(millis.min(60_000) as i32).unwrap_or(PollTimeout::MAX)
+            }
+        }
+    }
+
+    fn service(&mut self, source: Source, supervisor: &mut Supervisor, observed: &mut Observed) {
+        match source {
+            Source::Signals => self.drain_signals(supervisor, observed),
+            Source::Stdout | Source::Stderr | Source::Result | Source::Reports => {
+                let slot = match source {
+                    Source::Stdout => &mut self.stdout,
+                    Source::Stderr => &mut self.stderr,
+                    Source::Result => &mut self.result,
+                    _ => &mut self.reports,
+                };
+                let Some(fd) = slot else { return };
+                let count = match nix::unistd::read(fd.as_fd(), &mut self.buffer) {
+                    Ok(count) => count,
+                    Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => return,
+                    Err(_) => 0,
+                };
+                if count == 0 {
+                    *slot = None;
+                    return;
+                }
+                let bytes = &self.buffer[..count];
+                match source {
+                    Source::Stdout => supervisor.append_output(OutputStream::Stdout, bytes),
+                    Source::Stderr => supervisor.append_output(OutputStream::Stderr, bytes),
+                    Source::Result => observed.result.extend_from_slice(bytes),
+                    _ => {
+                        self.reader.push(bytes);
+                        self.handle_reports(supervisor, observed);
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle_reports(&mut self, supervisor: &mut Supervisor, observed: &mut Observed) {
+        loop {
+            match self.reader.next_report() {
+                Ok(None) => return,
+                Ok(Some(SandboxReport::SetupFailed(failure))) => {
+                    observed.setup_failure = Some(failure)
+                }
+                Ok(Some(SandboxReport::JobStarted { .. })) => supervisor.job_started(),
+                Ok(Some(SandboxReport::JobExited { code })) => {
+                    observed.job_end = Some(ProcessEnd::Exited(code))
+                }
+                Ok(Some(SandboxReport::JobSignaled { signal })) => {
+                    observed.job_end = Some(ProcessEnd::Signaled(signal))
+                }
+                Err(error) => {
+                    observed.supervisor_error = Some(error.to_string());
+                    self.reports = None;
+                    self.kill(supervisor);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn drain_signals(&mut self, supervisor: &mut Supervisor, observed: &mut Observed) {
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            match Signal::try_from(info.ssi_signo as i32) {
+                Ok(Signal::SIGCHLD) => self.reap(observed),
+                Ok(Signal::SIGTERM | Signal::SIGINT | Signal::SIGHUP) => {
+                    self.request_stop(supervisor, observed)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn reap(&mut self, observed: &mut Observed) {
+        loop {
+            match waitpid(self.sandbox, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(_, code)) => {
+                    observed.init_end = Some(ProcessEnd::Exited(code));
+                    self.exited_at = Some(Instant::now());
+                    return;
+                }
+                Ok(WaitStatus::Signaled(_, signal, _)) => {
+                    observed.init_end = Some(ProcessEnd::Signaled(signal as i32));
+                    self.exited_at = Some(Instant::now());
+                    return;
+                }
+                Ok(WaitStatus::StillAlive) => return,
+                Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => {
+                    // ECHILD: already reaped, nothing more to learn.
+                    if observed.init_end.is_none() {
+                        observed.init_end = Some(ProcessEnd::Signaled(Signal::SIGKILL as i32));
+                        self.exited_at = Some(Instant::now());
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// SIGTERM to every process of the job now; SIGKILL after the grace period.
+    fn request_stop(&mut self, supervisor: &mut Supervisor, observed: &mut Observed) {
+        if observed.stop_requested {
+            return;
+        }
+        observed.stop_requested = true;
+        supervisor.append_output(OutputStream::System, b"stop requested");
+        if let Some(cgroup) = &supervisor.cgroup {
+            let _ = cgroup.signal_all(Signal::SIGTERM as i32);
+        }
+        self.stop_deadline = Some(Instant::now() + self.grace);
+        if self.grace.is_zero() {
+            self.kill(supervisor);
+        }
+    }
+
+    /// Kills the whole sandbox: its init (which takes the pid namespace with it) and,
+    /// for good measure, everything in the cgroup.
+    fn kill(&mut self, supervisor: &mut Supervisor) {
+        self.killed = true;
+        // Once reaped its pid may belong to someone else: never signal it then.
+        if self.exited_at.is_none() {
+            let _ = nix::sys::signal::kill(self.sandbox, Signal::SIGKILL);
+        }
+        if let Some(cgroup) = &supervisor.cgroup {
+            let _ = cgroup.kill_all();
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The sandbox's filesystem: a fresh root assembled from read-only binds of the
+//! host's, with a private /proc, a minimal /dev, a tmpfs /tmp and the job's
+//! writable work directory.
+
+use crate::error::SetupError;
+use crate::sys;
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sys::stat::Mode;
+use std::ffi::CString;
+use std::fs;
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// Device nodes the sandbox gets, bound from the host's /dev.
+pub const DEVICES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
+
+/// Where the job's work directory appears inside the sandbox.
+pub const WORK_DIR: &str = "/work";
+
+/// Top-level host entries the sandbox replaces with its own.
+const REPLACED: [&str; 5] = ["proc", "dev", "tmp", "sys", "work"];
+
+/// What the sandbox's root is made of.
+#[derive(Debug, Clone)]
+pub struct RootfsPlan {
+    /// The directory whose entries become the sandbox's read-only root (the host's `/`).
+    pub source_root: PathBuf,
+    /// An existing host directory to build the new root on; a tmpfs is mounted over
+    /// it in the sandbox's own mount namespace, so the host never sees it.
+    pub staging: PathBuf,
+    /// The job's writable directory on the host, bound at [`WORK_DIR`].
+    pub work_dir: PathBuf,
+    /// Host paths to hide (the state directory): an empty read-only tmpfs covers them.
+    pub hidden: Vec<PathBuf>,
+    /// tmpfs options for /tmp, e.g. `size=256m`.
+    pub tmp_options: String,
+}
+
+impl RootfsPlan {
+    /// The default plan: the host's `/` read-only, built on the host's `/tmp`.
+    pub fn new(work_dir: impl Into<PathBuf>) -> Self {
+        RootfsPlan {
+            source_root: PathBuf::from("/"),
+            staging: PathBuf::from("/tmp"),
+            work_dir: work_dir.into(),
+            hidden: Vec::new(),
+            tmp_options: "mode=1777,size=256m".to_owned(),
+        }
+    }
+}
+
+fn cstring(path: &Path) -> Result<CString, SetupError> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+        SetupError::new(
+            "use path",
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "path contains a NUL byte"),
+        )
+    })
+}
+
+fn mount_fs(
+    step: &'static str,
+    fstype: &str,
+    target: &Path,
+    flags: MsFlags,
+    data: Option<&str>,
+) -> Result<(), SetupError> {
+    mount(Some(fstype), target, Some(fstype), flags, data)
+        .map_err(|errno| SetupError::errno(step, target, errno))
+}
+
+fn bind(source: &Path, target: &Path, recursive: bool) -> Result<(), SetupError> {
+    let mut flags = MsFlags::MS_BIND;
+    flags.set(MsFlags::MS_REC, recursive);
+    mount(Some(source), target, None::<&str>, flags, None::<&str>)
+        .map_err(|errno| SetupError::errno("bind mount onto", target, errno))
+}
+
+fn remount_read_only(target: &Path) -> Result<(), SetupError> {
+    let flags = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_RDONLY;
+    mount(None::<&str>, target, None::<&str>, flags, None::<&str>)
+        .map_err(|errno| SetupError::errno("remount read-only", target, errno))
+}
+
+fn make_dir(path: &Path) -> Result<(), SetupError> {
+    match fs::create_dir(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(SetupError::new("mkdir", path, error)),
+    }
+}
+
+fn make_file(path: &Path) -> Result<(), SetupError> {
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map(drop)
+        .map_err(|error| SetupError::new("create mount point", path, error))
+}
+
+/// The kinds of top-level entries of the source root, read before anything is mounted.
+enum Entry {
+    Dir(PathBuf),
+    File(PathBuf),
+    Symlink(PathBuf),
+}
+
+fn top_level_entries(plan: &RootfsPlan) -> Result<Vec<(std::ffi::OsString, Entry)>, SetupError> {
+    let staging_name = plan.staging.file_name().map(|name| name.to_owned());
+    let read = fs::read_dir(&plan.source_root)
+        .map_err(|error| SetupError::new("read directory", &plan.source_root, error))?;
+    let mut entries = Vec::new();
+    for entry in read {
+        let entry =
+            entry.map_err(|error| SetupError::new("read directory", &plan.source_root, error))?;
+        let name = entry.file_name();
+        if REPLACED
+            .iter()
+            .any(|replaced| name.as_bytes() == replaced.as_bytes())
+            || staging_name.as_deref() == Some(name.as_os_str())
+        {
+            continue;
+        }
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|error| SetupError::new("stat", &path, error))?;
+        let item = if kind.is_symlink() {
+            let target =
+                fs::read_link(&path).map_err(|error| SetupError::new("readlink", &path, error))?;
+            Entry::Symlink(target)
+        } else if kind.is_dir() {
+            Entry::Dir(path)
+        } else if kind.is_file() {
+            Entry::File(path)
+        } else {
+            continue;
+        };
+        entries.push((name, item));
+    }
+    Ok(entries)
+}
+
+/// Builds the sandbox's root per `plan` and makes it the root of the calling process.
+///
+/// The caller must be alone in a new mount namespace (and, for /proc to show only
+/// the sandbox, PID 1 of a new pid namespace). Afterwards the working directory is
+/// [`WORK_DIR`].
+pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
+    // Nothing we mount may leak back to the host's mount namespace.
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|errno| SetupError::errno("make mounts private", "/", errno))?;
+
+    // Taken before the staging tmpfs covers anything, in case the work dir lives there.
+    let work_tree = sys::clone_tree(&cstring(&plan.work_dir)?)
+        .map_err(|error| SetupError::new("open_tree", &plan.work_dir, error))?;
+    let entries = top_level_entries(plan)?;
+
+    let root = plan.staging.as_path();
+    mount_fs(
+        "mount tmpfs root on",
+        "tmpfs",
+        root,
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=0755,size=1m"),
+    )?;
+
+    for (name, entry) in &entries {
+        let target = root.join(name);
+        match entry {
+            Entry::Dir(source) => {
+                make_dir(&target)?;
+                bind(source, &target, true)?;
+                sys::make_tree_read_only(&cstring(&target)?)
+                    .map_err(|error| SetupError::new("mount_setattr read-only", &target, error))?;
+            }
+            Entry::File(source) => {
+                make_file(&target)?;
+                bind(source, &target, false)?;
+                remount_read_only(&target)?;
+            }
+            Entry::Symlink(link) => std::os::unix::fs::symlink(link, &target)
+                .map_err(|error| SetupError::new("symlink", &target, error))?,
+        }
+    }
+
+    let proc_dir = root.join("proc");
+    make_dir(&proc_dir)?;
+    mount_fs(
+        "mount proc on",
+        "proc",
+        &proc_dir,
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None,
+    )?;
+
+    populate_dev(&root.join("dev"))?;
+
+    let tmp = root.join("tmp");
+    make_dir(&tmp)?;
+    mount_fs(
+        "mount tmpfs on",
+        "tmpfs",
+        &tmp,
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some(&plan.tmp_options),
+    )?;
+
+    make_dir(&root.join("sys"))?;
+    let work = root.join(WORK_DIR.trim_start_matches('/'));
+    make_dir(&work)?;
+    sys::attach_tree(work_tree.as_fd(), &cstring(&work)?)
+        .map_err(|error| SetupError::new("move_mount work dir onto", &work, error))?;
+
+    for hidden in &plan.hidden {
+        let Ok(relative) = hidden.strip_prefix("/") else {
+            continue;
+        };
+        let target = root.join(relative);
+        if target.is_dir() {
+            mount_fs(
+                "hide",
+                "tmpfs",
+                &target,
+                MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+                Some("size=4k,mode=0000"),
+            )?;
+        }
+    }
+
+    pivot_into(root)?;
+    remount_read_only(Path::new("/"))?;
+    nix::unistd::chdir(WORK_DIR).map_err(|errno| SetupError::errno("chdir", WORK_DIR, errno))
+}
+
+fn populate_dev(dev: &Path) -> Result<(), SetupError> {
+    make_dir(dev)?;
+    mount_fs(
+        "mount tmpfs on",
+        "tmpfs",
+        dev,
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        Some("mode=0755,size=64k"),
+    )?;
+    for device in DEVICES {
+        let target = dev.join(device);
+        make_file(&target)?;
+        bind(&Path::new("/dev").join(device), &target, false)?;
+    }
+    for (name, link) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        let target = dev.join(name);
+        std::os::unix::fs::symlink(link, &target)
+            .map_err(|error| SetupError::new("symlink", &target, error))?;
+    }
+    let shm = dev.join("shm");
+    make_dir(&shm)?;
+    mount_fs(
+        "mount tmpfs on",
+        "tmpfs",
+        &shm,
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some("mode=1777,size=64m"),
+    )?;
+    Ok(())
+}
+
+/// `pivot_root(root, root)` then detach the old root: the old root ends up stacked
+/// under the new one and is unmounted, so no directory for it is needed.
+fn pivot_into(root: &Path) -> Result<(), SetupError> {
+    nix::unistd::chdir(root).map_err(|errno| SetupError::errno("chdir", root, errno))?;
+    nix::unistd::pivot_root(".", ".")
+        .map_err(|errno| SetupError::errno("pivot_root into", root, errno))?;
+    umount2(".", MntFlags::MNT_DETACH)
+        .map_err(|errno| SetupError::errno("detach old root", "/", errno))?;
+    nix::unistd::chdir("/").map_err(|errno| SetupError::errno("chdir", "/", errno))?;
+    // Files created in the new root are the job's, not group- or world-writable.
+    nix::sys::stat::umask(Mode::from_bits_truncate(0o022));
+    Ok(())
+}

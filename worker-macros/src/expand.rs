@@ -1,0 +1,116 @@
+//! The code `#[derive(Job)]` writes for a valid input.
+
+use crate::ast::Input;
+use crate::errors::Errors;
+use crate::fallback;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{DeriveInput, LitStr};
+
+/// Expands the derive: the impl and registry entry, or, if the input is wrong, its
+/// errors beside a stand-in impl (see [`fallback`]).
+pub(crate) fn derive(node: &DeriveInput) -> TokenStream {
+    match try_expand(node) {
+        Ok(expanded) => expanded,
+        Err(error) => fallback::expand(node, error),
+    }
+}
+
+/// Parses, validates and expands, failing with every error found.
+fn try_expand(node: &DeriveInput) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let input = Input::from_syn(node, &mut errors);
+    input.validate(&mut errors);
+    errors.finish()?;
+    Ok(impl_job(&input))
+}
+
+/// `impl Job` and the entry in the job registry, in an anonymous const so that no
+/// name leaks into the user's module.
+fn impl_job(input: &Input<'_>) -> TokenStream {
+    let ty = input.ident;
+    let name = input.name();
+    let name = LitStr::new(&name.value, name.span);
+    let description = LitStr::new(&input.attrs.description, Span::call_site());
+    let type_name = LitStr::new(&ty.to_string(), ty.span());
+
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl ::workernator::Job for #ty {
+                const NAME: &'static str = #name;
+                const DESCRIPTION: &'static str = #description;
+            }
+
+            #[::workernator::__private::linkme::distributed_slice(::workernator::__private::JOBS)]
+            #[linkme(crate = ::workernator::__private::linkme)]
+            static __WORKERNATOR_JOB_ENTRY: ::workernator::__private::JobEntry =
+                ::workernator::__private::JobEntry {
+                    name: <#ty as ::workernator::Job>::NAME,
+                    description: <#ty as ::workernator::Job>::DESCRIPTION,
+                    type_path: ::core::concat!(::core::module_path!(), "::", #type_name),
+                    run: ::workernator::__private::run_erased::<#ty>,
+                };
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn expand(node: DeriveInput) -> String {
+        derive(&node).to_string()
+    }
+
+    #[test]
+    fn a_valid_type_gets_an_impl_and_an_entry() {
+        let out = expand(parse_quote! {
+            /// Compute the n-th Fibonacci number.
+            #[job(name = "fibonacci")]
+            struct Fib { n: u32 }
+        });
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("impl :: workernator :: Job for Fib"), "{out}");
+        assert!(
+            out.contains(r#"const NAME : & 'static str = "fibonacci""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                r#"const DESCRIPTION : & 'static str = "Compute the n-th Fibonacci number.""#
+            ),
+            "{out}"
+        );
+        assert!(out.contains("distributed_slice"), "{out}");
+        assert!(out.contains("run_erased :: < Fib >"), "{out}");
+    }
+
+    #[test]
+    fn the_default_name_is_the_type_name_without_r_hash() {
+        let out = expand(parse_quote! { enum r#Job { A } });
+        assert!(
+            out.contains(r#"const NAME : & 'static str = "Job""#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn errors_of_every_phase_come_together() {
+        let out = expand(parse_quote! {
+            #[job(name = "no spaces", name = "x")]
+            struct Wrapper<T> { #[job] inner: T }
+        });
+        for message in [
+            "a job type must be concrete",
+            "invalid job name",
+            "duplicate key `name`",
+            "belongs on the type, not on a field",
+        ] {
+            assert!(out.contains(message), "{message} missing from {out}");
+        }
+        assert_eq!(out.matches("compile_error").count(), 4, "{out}");
+        assert!(!out.contains("distributed_slice"), "{out}");
+    }
+}
