@@ -13,9 +13,9 @@ use std::sync::Arc;
 ///
 /// Dropping the handle does not stop the job: it runs on under its supervisor.
 pub struct JobHandle<J: Job> {
-    id: JobId,
-    paths: JobPaths,
-    supervisor: Option<Arc<SupervisorProcess>>,
+    pub(crate) id: JobId,
+    pub(crate) paths: JobPaths,
+    pub(crate) supervisor: Option<Arc<SupervisorProcess>>,
     job_type: PhantomData<fn() -> J>,
 }
 

@@ -20,4 +20,6 @@ pub(crate) use files::{read_json, write_atomic, write_json_atomic};
 pub(crate) use layout::{JobPaths, StateDir};
 pub(crate) use spec::JobSpec;
 pub use spec::Limits;
-pub use status::{ExitReason, JobState, JobStatus, SetupFailure, Timestamp};
+pub use status::{
+    ExitReason, JobState, JobStatus, Progress, ResourceUsage, SetupFailure, Timestamp,
+};

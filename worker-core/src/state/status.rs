@@ -115,6 +115,37 @@ pub enum ExitReason {
     },
 }
 
+/// What a job used, from its cgroup's accounting (final once the job ended).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ResourceUsage {
+    /// CPU time in user mode, in milliseconds.
+    pub cpu_user_ms: u64,
+    /// CPU time in kernel mode, in milliseconds.
+    pub cpu_system_ms: u64,
+    /// Highest memory use, in bytes, where the kernel reports it.
+    pub peak_memory_bytes: Option<u64>,
+    /// Bytes read from block devices.
+    pub io_read_bytes: u64,
+    /// Bytes written to block devices.
+    pub io_write_bytes: u64,
+    /// Wall-clock time from the job's start to its end (or to now, while running).
+    pub wall_ms: u64,
+    /// Whether the kernel's OOM killer killed a process of the job.
+    pub oom_killed: bool,
+}
+
+/// A job's own account of how far it got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Units done.
+    pub done: u64,
+    /// Units in all, if known.
+    pub total: Option<u64>,
+    /// What it is doing.
+    pub message: String,
+}
+
 /// Where a job is, as recorded in its state directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -141,6 +172,12 @@ pub struct JobStatus {
     pub sandbox_pid: Option<i32>,
     /// How the job ended, once it has.
     pub exit: Option<ExitReason>,
+    /// What the job used (final once it ended).
+    #[serde(default)]
+    pub usage: Option<ResourceUsage>,
+    /// The job's latest progress report.
+    #[serde(default)]
+    pub progress: Option<Progress>,
 }
 
 impl JobStatus {
@@ -162,6 +199,8 @@ impl JobStatus {
             supervisor_start_ticks: None,
             sandbox_pid: None,
             exit: None,
+            usage: None,
+            progress: None,
         }
     }
 
