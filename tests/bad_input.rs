@@ -1,10 +1,8 @@
 //! Bad input gives a clear typed error and leaves nothing behind.
 
 mod common;
-#[path = "common/jobs.rs"]
-mod jobs;
 
-use jobs::Square;
+use common::jobs::Square;
 use workernator::{Config, Limits, OpenError, Runner, WaitError};
 
 workernator::init_before_main!();

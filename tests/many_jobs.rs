@@ -1,10 +1,8 @@
 //! Fifty jobs started at once all finish with the right outputs.
 
 mod common;
-#[path = "common/jobs.rs"]
-mod jobs;
 
-use jobs::Square;
+use common::jobs::Square;
 
 workernator::init_before_main!();
 

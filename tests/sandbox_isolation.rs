@@ -2,10 +2,8 @@
 //! loopback, a read-only host root, its own hostname, and writable /work and /tmp.
 
 mod common;
-#[path = "common/jobs.rs"]
-mod jobs;
 
-use jobs::Probe;
+use common::jobs::Probe;
 
 workernator::init_before_main!();
 

@@ -2,10 +2,8 @@
 //! not a hang or a fork bomb, and nothing is written.
 
 mod common;
-#[path = "common/jobs.rs"]
-mod jobs;
 
-use jobs::Square;
+use common::jobs::Square;
 use workernator::StartError;
 
 #[test]

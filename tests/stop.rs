@@ -2,10 +2,8 @@
 //! that double-forked away from it.
 
 mod common;
-#[path = "common/jobs.rs"]
-mod jobs;
 
-use jobs::Stubborn;
+use common::jobs::Stubborn;
 use workernator::{ExitReason, JobState, WaitError};
 
 workernator::init_before_main!();

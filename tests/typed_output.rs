@@ -1,10 +1,8 @@
 //! A job's typed output comes back through `wait`, and so do its failures.
 
 mod common;
-#[path = "common/jobs.rs"]
-mod jobs;
 
-use jobs::{BigOutput, Failing, MakeReport, Panicking, Report};
+use common::jobs::{BigOutput, Failing, MakeReport, Panicking, Report};
 use workernator::{JobState, OutputStream, WaitError};
 
 workernator::init_before_main!();

@@ -201,3 +201,23 @@ impl Run for Stubborn {
         }
     }
 }
+
+/// Prints numbered lines over time, then returns their sum.
+#[derive(Job, Serialize, Deserialize)]
+pub struct Ticker {
+    pub lines: u64,
+    pub interval_ms: u64,
+}
+
+impl Run for Ticker {
+    type Output = u64;
+    fn run(self, _ctx: &JobContext) -> Result<u64, JobError> {
+        let mut sum = 0;
+        for i in 0..self.lines {
+            println!("tick {i}");
+            sum += i;
+            std::thread::sleep(std::time::Duration::from_millis(self.interval_ms));
+        }
+        Ok(sum)
+    }
+}

@@ -2,6 +2,9 @@
 //! state directory, and job types.
 #![allow(dead_code)]
 
+pub mod app;
+pub mod jobs;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -129,4 +132,30 @@ pub fn alive(pid: i32) -> bool {
             .is_some_and(|state| state != "Z"),
         Err(_) => false,
     }
+}
+
+/// Starts a long-running ticker and waits until its code runs; returns the
+/// handle, its status then, and the host pids in its cgroup.
+pub fn running_ticker(
+    test: &TestRunner,
+) -> (
+    workernator::JobHandle<jobs::Ticker>,
+    workernator::JobStatus,
+    Vec<i32>,
+) {
+    let job = test
+        .runner
+        .start(jobs::Ticker {
+            lines: 1000,
+            interval_ms: 20,
+        })
+        .expect("start ticker");
+    eventually("the job to run", || {
+        job.status().expect("status").state == workernator::JobState::Running
+    });
+    let status = job.status().expect("status");
+    let pids = test
+        .cgroup_pids(job.id().as_str())
+        .expect("the job's cgroup");
+    (job, status, pids)
 }

@@ -24,6 +24,55 @@ pub struct Config {
     limits: Limits,
     keep_work_dirs: bool,
     cgroup_parent: String,
+    tie_jobs: bool,
+    retention: Option<Retention>,
+}
+
+/// How long finished jobs' records are kept; pruned when a runner opens.
+///
+/// ```
+/// use std::time::Duration;
+/// let retention = workernator::Retention::default().max_age(Duration::from_secs(3600)).max_finished(100);
+/// assert_eq!(retention.max_finished_jobs(), Some(100));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    max_age: Option<Duration>,
+    max_finished: Option<usize>,
+}
+
+impl Default for Retention {
+    /// Finished jobs are kept for 7 days.
+    fn default() -> Self {
+        Retention {
+            max_age: Some(Duration::from_secs(7 * 24 * 3600)),
+            max_finished: None,
+        }
+    }
+}
+
+impl Retention {
+    /// Removes finished jobs older than `age` (by when they finished).
+    pub fn max_age(mut self, age: Duration) -> Self {
+        self.max_age = Some(age);
+        self
+    }
+
+    /// Keeps at most `count` finished jobs, the newest.
+    pub fn max_finished(mut self, count: usize) -> Self {
+        self.max_finished = Some(count);
+        self
+    }
+
+    /// The age limit.
+    pub fn max_age_limit(&self) -> Option<Duration> {
+        self.max_age
+    }
+
+    /// The count limit.
+    pub fn max_finished_jobs(&self) -> Option<usize> {
+        self.max_finished
+    }
 }
 
 impl Default for Config {
@@ -34,6 +83,8 @@ impl Default for Config {
             limits: Limits::default(),
             keep_work_dirs: false,
             cgroup_parent: "workernator".to_owned(),
+            tie_jobs: false,
+            retention: Some(Retention::default()),
         }
     }
 }
@@ -85,6 +136,31 @@ impl Config {
     pub fn cgroup_parent(mut self, parent: impl Into<String>) -> Self {
         self.cgroup_parent = parent.into();
         self
+    }
+
+    /// Whether jobs stop when the application that started them exits (or when
+    /// [`Runner::shutdown`](crate::Runner::shutdown) is called). By default they
+    /// do not: they run on under their supervisors, and a restarted application
+    /// attaches to them.
+    pub fn tie_jobs_to_application(mut self, tie: bool) -> Self {
+        self.tie_jobs = tie;
+        self
+    }
+
+    /// Whether jobs are tied to the application.
+    pub fn ties_jobs_to_application(&self) -> bool {
+        self.tie_jobs
+    }
+
+    /// How long finished jobs are kept (`None`: forever).
+    pub fn retention(mut self, retention: Option<Retention>) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The retention policy.
+    pub fn retention_policy(&self) -> Option<Retention> {
+        self.retention
     }
 
     /// The cgroup parent of jobs.

@@ -132,11 +132,13 @@ pub enum WaitError {
         /// What went wrong.
         message: String,
     },
-    /// The supervisor disappeared without recording the end.
-    #[error("job {id} was lost: its supervisor ended without recording how the job ended")]
+    /// The supervisor disappeared without recording the end; the job was cleaned up.
+    #[error("job {id} was lost: {reason}")]
     Lost {
         /// The job.
         id: JobId,
+        /// What was found.
+        reason: String,
     },
     /// The output does not decode as the job type's output.
     #[error("the output of job {id} does not decode")]
@@ -177,4 +179,38 @@ pub enum StopError {
         #[source]
         source: io::Error,
     },
+}
+
+/// [`Runner::attach`](crate::Runner::attach) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttachError {
+    /// No job has this id in the state directory.
+    #[error("no job {id} in the state directory")]
+    NotFound {
+        /// The id asked for.
+        id: JobId,
+    },
+    /// The job is of another type.
+    #[error("job {id} is a '{found}' job, not '{expected}'")]
+    WrongType {
+        /// The job.
+        id: JobId,
+        /// The type asked for.
+        expected: &'static str,
+        /// The job's type.
+        found: String,
+    },
+    /// The job's status cannot be read.
+    #[error("cannot read the job's status")]
+    State(#[source] StateError),
+}
+
+/// [`Runner::list`](crate::Runner::list) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ListError {
+    /// The state directory cannot be read.
+    #[error("cannot read the state directory")]
+    State(#[source] StateError),
 }

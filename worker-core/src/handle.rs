@@ -5,8 +5,9 @@ use crate::id::JobId;
 use crate::job::Job;
 use crate::launch::SupervisorProcess;
 use crate::output_log::{self, OutputRecord};
-use crate::state::{self, ExitReason, JobPaths, JobState, JobStatus, StateError, Timestamp};
+use crate::state::{self, ExitReason, JobLock, JobPaths, JobStatus, LockAttempt, StateError};
 use std::marker::PhantomData;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
 /// A job of type `J`: its id, status, output, and typed result.
@@ -97,8 +98,17 @@ impl<J: Job> JobHandle<J> {
         })?;
         let status = self.status().map_err(StopError::State)?;
         if status.supervisor_pid.is_some() {
-            if let Some(supervisor) = &self.supervisor {
-                match crate::sys::pidfd_send_signal(supervisor.pidfd(), libc::SIGTERM) {
+            let foreign = match &self.supervisor {
+                Some(_) => None,
+                None => foreign_supervisor(&status),
+            };
+            let pidfd = self
+                .supervisor
+                .as_ref()
+                .map(|child| child.pidfd())
+                .or(foreign.as_ref().map(|fd| fd.as_fd()));
+            if let Some(pidfd) = pidfd {
+                match crate::sys::pidfd_send_signal(pidfd, libc::SIGTERM) {
                     Ok(()) => {}
                     // ESRCH: it exited meanwhile; the status tells how.
                     Err(error) if error.raw_os_error() == Some(libc::ESRCH) => {}
@@ -120,45 +130,57 @@ impl<J: Job> JobHandle<J> {
         })
     }
 
-    /// Waits until the status is final; marks the job lost if its supervisor ended
-    /// without writing one.
+    /// Waits until the status is final. If the supervisor ends without writing
+    /// one, reconciles the job (marks it lost and cleans up).
     async fn wait_finished(&self) -> Result<JobStatus, WaitError> {
-        let status = self.status().map_err(WaitError::State)?;
-        if status.state.is_finished() {
-            return Ok(status);
+        loop {
+            let status = self.status().map_err(WaitError::State)?;
+            if status.state.is_finished() {
+                return Ok(status);
+            }
+            match &self.supervisor {
+                Some(child) => wait_for_exit(child)
+                    .await
+                    .map_err(|source| self.wait_error(source))?,
+                None => self.wait_for_foreign_supervisor(&status).await?,
+            }
+            let status = self.status().map_err(WaitError::State)?;
+            if status.state.is_finished() {
+                return Ok(status);
+            }
+            crate::reconcile::reconcile(&self.paths).map_err(WaitError::State)?;
         }
-        let Some(supervisor) = &self.supervisor else {
-            return Err(WaitError::Lost {
-                id: self.id.clone(),
-            });
-        };
-        self.supervisor_exit(supervisor).await?;
-        let mut status = self.status().map_err(WaitError::State)?;
-        if !status.state.is_finished() {
-            status.state = JobState::Lost;
-            status.exit = Some(ExitReason::SupervisorFailed {
-                message: "the supervisor ended without recording the job's end".into(),
-            });
-            status.finished_at = Some(Timestamp::now());
-            state::write_json_atomic(&self.paths.status(), &status).map_err(WaitError::State)?;
-        }
-        Ok(status)
     }
 
-    async fn supervisor_exit(&self, supervisor: &SupervisorProcess) -> Result<(), WaitError> {
-        let wait_error = |source| WaitError::Wait {
+    fn wait_error(&self, source: std::io::Error) -> WaitError {
+        WaitError::Wait {
             id: self.id.clone(),
             source,
-        };
-        let pidfd = supervisor
-            .pidfd()
-            .try_clone_to_owned()
-            .map_err(wait_error)?;
-        let readiness = crate::sys::readable_async_fd(pidfd).map_err(wait_error)?;
-        // A pidfd becomes readable when its process exits.
-        let _guard = readiness.readable().await.map_err(wait_error)?;
-        supervisor.try_reap().map_err(wait_error)?;
-        Ok(())
+        }
+    }
+
+    /// Waits for a supervisor another process started: through a pidfd checked
+    /// against the recorded start time (a reused pid is never mistaken for it).
+    async fn wait_for_foreign_supervisor(&self, status: &JobStatus) -> Result<(), WaitError> {
+        match foreign_supervisor(status) {
+            Some(pidfd) => {
+                let readiness = crate::sys::readable_async_fd(pidfd)
+                    .map_err(|source| self.wait_error(source))?;
+                let _ready = readiness
+                    .readable()
+                    .await
+                    .map_err(|source| self.wait_error(source))?;
+                Ok(())
+            }
+            None => {
+                // Not announced yet (still starting) or gone. While its lock is
+                // held someone is responsible: look again shortly.
+                if matches!(JobLock::try_take(&self.paths), Ok(LockAttempt::Held)) {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+                Ok(())
+            }
+        }
     }
 
     fn outcome(&self, status: JobStatus) -> Result<J::Output, WaitError> {
@@ -178,10 +200,36 @@ impl<J: Job> JobHandle<J> {
             Some(ExitReason::SetupFailed { failure }) => {
                 Err(WaitError::SetupFailed { id, failure })
             }
-            Some(ExitReason::SupervisorFailed { message }) if status.state != JobState::Lost => {
+            Some(ExitReason::SupervisorFailed { message }) => {
                 Err(WaitError::SupervisorFailed { id, message })
             }
-            Some(ExitReason::SupervisorFailed { .. }) | None => Err(WaitError::Lost { id }),
+            Some(ExitReason::Lost { reason }) => Err(WaitError::Lost { id, reason }),
+            None => Err(WaitError::Lost {
+                id,
+                reason: "no end was recorded".into(),
+            }),
         }
     }
+}
+
+/// Waits for a supervisor this process started to exit, and reaps it.
+pub(crate) async fn wait_for_exit(supervisor: &SupervisorProcess) -> std::io::Result<()> {
+    let pidfd = supervisor.pidfd().try_clone_to_owned()?;
+    let readiness = crate::sys::readable_async_fd(pidfd)?;
+    // A pidfd becomes readable when its process exits.
+    let _ready = readiness.readable().await?;
+    supervisor.try_reap()?;
+    Ok(())
+}
+
+/// A pidfd for the job's supervisor as recorded in `status`, if that process
+/// still runs: the pid is opened, then its start time compared with the recorded
+/// one, so a reused pid is never taken for the supervisor.
+fn foreign_supervisor(status: &JobStatus) -> Option<OwnedFd> {
+    let pid = status.supervisor_pid?;
+    let recorded_ticks = status.supervisor_start_ticks?;
+    let pidfd = crate::sys::pidfd_open(pid).ok()?;
+    // Checked after opening: the pidfd pins the process, so if the start time
+    // matches now, the pidfd is the supervisor's.
+    (crate::proc::start_ticks(pid) == Some(recorded_ticks)).then_some(pidfd)
 }

@@ -6,6 +6,7 @@
 
 mod channel;
 mod config;
+mod crash;
 mod error;
 mod handle;
 mod id;
@@ -13,7 +14,10 @@ mod job;
 mod launch;
 mod outcome;
 mod output_log;
+mod proc;
+mod reconcile;
 mod registry;
+mod retention;
 mod role;
 mod runner;
 mod sandbox;
@@ -21,15 +25,15 @@ mod state;
 mod supervisor;
 mod sys;
 
-pub use config::{Config, STATE_DIR_ENV, default_state_dir};
-pub use error::{OpenError, StartError, StopError, WaitError};
+pub use config::{Config, Retention, STATE_DIR_ENV, default_state_dir};
+pub use error::{AttachError, ListError, OpenError, StartError, StopError, WaitError};
 pub use handle::JobHandle;
 pub use id::{InvalidJobId, JobId};
 pub use job::{Job, JobContext, JobError, Run};
 pub use outcome::JobFailure;
 pub use output_log::{CorruptLog, OutputRecord, OutputStream};
 pub use role::init;
-pub use runner::Runner;
+pub use runner::{ListedJob, Runner};
 pub use state::{
     ExitReason, JobState, JobStatus, Limits, Progress, ResourceUsage, SetupFailure, StateError,
     Timestamp,

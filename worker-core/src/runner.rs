@@ -1,14 +1,18 @@
-//! The runner: opens the state directory and starts jobs.
+//! The runner: opens the state directory and starts, finds and lists jobs.
 
 use crate::config::Config;
-use crate::error::{OpenError, StartError};
+use crate::crash;
+use crate::error::{AttachError, ListError, OpenError, StartError};
 use crate::handle::JobHandle;
 use crate::id::JobId;
 use crate::job::Job;
 use crate::launch::{self, SupervisorProcess};
+use crate::reconcile;
 use crate::registry;
 use crate::role;
-use crate::state::{self, JobSpec, JobStatus, StateDir, Timestamp};
+use crate::state::{self, JobLock, JobSpec, JobState, JobStatus, StateDir, StateError, Timestamp};
+use std::os::fd::AsFd;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Starts jobs and keeps track of them, in one state directory.
@@ -49,6 +53,9 @@ struct RunnerInner {
     state: StateDir,
     /// Supervisors this process started and has not reaped yet.
     children: Mutex<Vec<Arc<SupervisorProcess>>>,
+    /// A pidfd of this process, handed to supervisors of jobs tied to it: it
+    /// becomes readable when this process dies, however it dies.
+    own_pidfd: Option<std::os::fd::OwnedFd>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -59,13 +66,34 @@ impl std::fmt::Debug for Runner {
     }
 }
 
+/// One job as [`Runner::list`] finds it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ListedJob {
+    /// A job and its status.
+    Job(Box<JobStatus>),
+    /// A job whose files cannot be read; the others are unaffected.
+    Corrupt {
+        /// The job's id.
+        id: JobId,
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: String,
+    },
+}
+
 impl Runner {
-    /// Opens (creating if needed) the state directory of `config`.
+    /// Opens (creating if needed) the state directory of `config`, and reconciles
+    /// it with reality: every unfinished job whose supervisor is gone is marked
+    /// lost, and what is left of it (processes, cgroup, work dir) is removed. Jobs
+    /// whose supervisors live are left running; [`attach`](Runner::attach) to them.
     ///
     /// # Errors
     ///
     /// [`OpenError::DuplicateJobName`] if two job types of the program share a name;
     /// [`OpenError::State`] if the state directory cannot be created or written.
+    /// A single job's corrupt files do not make `open` fail.
     pub fn open(config: Config) -> Result<Runner, OpenError> {
         if let Some(clash) = registry::first_clash(registry::JOBS.iter()) {
             return Err(OpenError::DuplicateJobName {
@@ -80,11 +108,30 @@ impl Runner {
             });
         }
         let state = StateDir::open(config.state_dir_path()).map_err(OpenError::State)?;
+        for (id, result) in reconcile::reconcile_all(&state).map_err(OpenError::State)? {
+            if let Err(error) = result {
+                tracing::warn!(job = %id, error = %crate::supervisor::error_chain(&error), "cannot reconcile job");
+            }
+        }
+        if let Some(retention) = config.retention_policy() {
+            if let Err(error) = crate::retention::prune(&state, retention) {
+                tracing::warn!(error = %crate::supervisor::error_chain(&error), "cannot prune finished jobs");
+            }
+        }
+        let own_pidfd = if config.ties_jobs_to_application() {
+            let pidfd = crate::sys::pidfd_open(std::process::id() as i32).map_err(|source| {
+                OpenError::State(StateError::io("pidfd_open", "/proc/self", source))
+            })?;
+            Some(pidfd)
+        } else {
+            None
+        };
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 config,
                 state,
                 children: Mutex::new(Vec::new()),
+                own_pidfd,
             }),
         })
     }
@@ -126,29 +173,134 @@ impl Runner {
             state_dir: self.inner.state.root().to_owned(),
             keep_work_dir: self.inner.config.keeps_work_dirs(),
             cgroup_parent: self.inner.config.cgroup_parent_path().to_owned(),
+            tied_to_application: self.inner.config.ties_jobs_to_application(),
             attempt: 1,
             created_at,
         };
         let status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
+        // The order matters for a crash at any point (see reconcile): lock first,
+        // so the job is never unaccounted for; the supervisor last.
+        let lock = JobLock::create(&paths).map_err(StartError::State)?;
+        crash::point("locked");
         let recorded = paths
             .create()
+            .inspect(|()| crash::point("created"))
             .and_then(|()| state::write_json_atomic(&paths.spec(), &spec))
-            .and_then(|()| state::write_json_atomic(&paths.status(), &status));
+            .inspect(|()| crash::point("spec"))
+            .and_then(|()| state::write_json_atomic(&paths.status(), &status))
+            .inspect(|()| crash::point("status"));
         if let Err(error) = recorded {
             let _ = std::fs::remove_dir_all(paths.dir());
+            let _ = paths.clear_active();
             return Err(StartError::State(error));
         }
-        let supervisor = match launch::spawn_supervisor(paths.dir()) {
+        let application = self.inner.own_pidfd.as_ref().map(|fd| fd.as_fd());
+        let supervisor = match launch::spawn_supervisor(paths.dir(), &lock, application) {
             Ok(supervisor) => Arc::new(supervisor),
             Err(source) => {
                 let _ = std::fs::remove_dir_all(paths.dir());
+                let _ = paths.clear_active();
                 return Err(StartError::Spawn { id, source });
             }
         };
+        crash::point("spawned");
+        // The supervisor has its own copy of the lock; ours goes.
+        drop(lock);
         if let Ok(mut children) = self.inner.children.lock() {
             children.push(Arc::clone(&supervisor));
         }
         Ok(JobHandle::new(id, paths, Some(supervisor)))
+    }
+
+    /// A typed handle on a job started earlier, by this process or another one
+    /// (for example before the application restarted).
+    ///
+    /// # Errors
+    ///
+    /// [`AttachError::NotFound`] if there is no such job, [`AttachError::WrongType`]
+    /// if it is a job of another type, [`AttachError::State`] if its status cannot
+    /// be read.
+    pub fn attach<J: Job>(&self, id: &JobId) -> Result<JobHandle<J>, AttachError> {
+        let paths = self.inner.state.job(id);
+        let status: JobStatus = match state::read_json(&paths.status()) {
+            Ok(status) => status,
+            Err(StateError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(AttachError::NotFound { id: id.clone() });
+            }
+            Err(error) => return Err(AttachError::State(error)),
+        };
+        if status.job_type != J::NAME {
+            return Err(AttachError::WrongType {
+                id: id.clone(),
+                expected: J::NAME,
+                found: status.job_type,
+            });
+        }
+        let supervisor = self.inner.children.lock().ok().and_then(|children| {
+            // A job this process started keeps its reaping pidfd.
+            children
+                .iter()
+                .find(|child| child.job_dir() == paths.dir())
+                .cloned()
+        });
+        Ok(JobHandle::new(id.clone(), paths, supervisor))
+    }
+
+    /// The status of every job in the state directory, optionally only those in
+    /// `state`. Jobs whose files are corrupt are listed as such, with the path.
+    ///
+    /// # Errors
+    ///
+    /// The state directory itself cannot be read.
+    pub fn list(&self, state: Option<JobState>) -> Result<Vec<ListedJob>, ListError> {
+        let ids = StateDir::ids_in(&self.inner.state.jobs_dir()).map_err(ListError::State)?;
+        let mut listed = Vec::new();
+        for id in ids {
+            let path = self.inner.state.job(&id).status();
+            match state::read_json::<JobStatus>(&path) {
+                Ok(status) => {
+                    if state.is_none_or(|wanted| status.state == wanted) {
+                        listed.push(ListedJob::Job(Box::new(status)));
+                    }
+                }
+                Err(StateError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    // Being created right now, or abandoned mid-creation (open
+                    // removes those): not a job yet.
+                }
+                Err(error) => {
+                    if state.is_none() {
+                        listed.push(ListedJob::Corrupt {
+                            id,
+                            path,
+                            error: crate::supervisor::error_chain(&error),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(listed)
+    }
+
+    /// Shuts the runner down: if jobs are tied to the application
+    /// ([`Config::tie_jobs_to_application`]), stops every job this runner started
+    /// and waits for them; otherwise leaves them running under their supervisors.
+    /// Either way, reaps every supervisor that has exited.
+    pub async fn shutdown(self) {
+        if self.inner.config.ties_jobs_to_application() {
+            let children: Vec<_> = self
+                .inner
+                .children
+                .lock()
+                .map(|children| children.clone())
+                .unwrap_or_default();
+            for child in children {
+                let _ = crate::sys::pidfd_send_signal(child.pidfd(), libc::SIGTERM);
+                let _ = crate::handle::wait_for_exit(&child).await;
+            }
+        }
+        self.reap_finished();
     }
 
     /// Reaps supervisors that have exited, so none lingers as a zombie.

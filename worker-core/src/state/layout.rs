@@ -23,11 +23,13 @@ impl StateDir {
                 .join(root)
         };
         let jobs = root.join("jobs");
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&jobs)
-            .map_err(|source| StateError::io("create", &jobs, source))?;
+        for dir in [&jobs, &root.join("active")] {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| StateError::io("create", dir, source))?;
+        }
         // Tighten a directory that existed with looser permissions.
         fs::set_permissions(&root, fs::Permissions::from_mode(0o700))
             .map_err(|source| StateError::io("set permissions of", &root, source))?;
@@ -41,10 +43,39 @@ impl StateDir {
         &self.root
     }
 
+    /// The directory of job directories.
+    pub(crate) fn jobs_dir(&self) -> PathBuf {
+        self.root.join("jobs")
+    }
+
+    /// The directory of markers of unfinished jobs.
+    pub(crate) fn active_dir(&self) -> PathBuf {
+        self.root.join("active")
+    }
+
+    /// The ids named by the entries of `dir` (the jobs or active directory);
+    /// entries that are not job ids (temporary files) are skipped.
+    pub(crate) fn ids_in(dir: &Path) -> Result<Vec<JobId>, StateError> {
+        let entries = fs::read_dir(dir).map_err(|source| StateError::io("read", dir, source))?;
+        let mut ids = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| StateError::io("read", dir, source))?;
+            if let Some(id) = entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse().ok())
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
     /// The paths of one job.
     pub(crate) fn job(&self, id: &JobId) -> JobPaths {
         JobPaths {
             dir: self.root.join("jobs").join(id.as_str()),
+            active: Some(self.root.join("active").join(id.as_str())),
         }
     }
 }
@@ -53,12 +84,31 @@ impl StateDir {
 #[derive(Debug, Clone)]
 pub(crate) struct JobPaths {
     dir: PathBuf,
+    active: Option<PathBuf>,
 }
 
 impl JobPaths {
     /// Builds the paths of a job directory given directly (the supervisor's view).
+    /// The active marker lives in `<state>/active/`, two levels up.
     pub(crate) fn at(dir: PathBuf) -> JobPaths {
-        JobPaths { dir }
+        let active = match (dir.parent().and_then(Path::parent), dir.file_name()) {
+            (Some(state), Some(id)) => Some(state.join("active").join(id)),
+            _ => None,
+        };
+        JobPaths { dir, active }
+    }
+
+    /// Removes the lock file, the job's "not finished" marker (done last, by the
+    /// lock holder, once the job is finished).
+    pub(crate) fn clear_active(&self) -> Result<(), StateError> {
+        let Some(active) = &self.active else {
+            return Ok(());
+        };
+        match fs::remove_file(active) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::io("remove", active, source)),
+        }
     }
 
     pub(crate) fn dir(&self) -> &Path {
@@ -81,8 +131,9 @@ impl JobPaths {
         self.dir.join("result.json")
     }
 
+    /// The job's lock, which is also its "not finished" marker: `<state>/active/<id>`.
     pub(crate) fn lock(&self) -> PathBuf {
-        self.dir.join("lock")
+        self.active.clone().unwrap_or_else(|| self.dir.join("lock"))
     }
 
     pub(crate) fn stop_request(&self) -> PathBuf {

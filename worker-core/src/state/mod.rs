@@ -5,19 +5,23 @@
 //! <state>/jobs/<id>/status.json   where it is (replaced atomically)
 //! <state>/jobs/<id>/output.log    framed output records (append-only)
 //! <state>/jobs/<id>/result.json   the typed output, serialized
-//! <state>/jobs/<id>/lock          held by the job's supervisor while it lives
 //! <state>/jobs/<id>/work/         the job's writable directory
+//! <state>/active/<id>             the job's lock; present while it is not finished
 //! ```
+//!
+//! Who may write what is in the `lock` module's documentation.
 
 mod error;
 mod files;
 mod layout;
+mod lock;
 mod spec;
 mod status;
 
 pub use error::StateError;
 pub(crate) use files::{read_json, write_atomic, write_json_atomic};
 pub(crate) use layout::{JobPaths, StateDir};
+pub(crate) use lock::{JobLock, LockAttempt};
 pub(crate) use spec::JobSpec;
 pub use spec::Limits;
 pub use status::{

@@ -89,6 +89,9 @@ pub(crate) struct JobSpec {
     pub(crate) keep_work_dir: bool,
     /// The cgroup under which the job's own is made.
     pub(crate) cgroup_parent: String,
+    /// Stop the job when the application that started it exits.
+    #[serde(default)]
+    pub(crate) tied_to_application: bool,
     pub(crate) attempt: u32,
     pub(crate) created_at: Timestamp,
 }

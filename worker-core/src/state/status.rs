@@ -113,6 +113,12 @@ pub enum ExitReason {
         /// What went wrong.
         message: String,
     },
+    /// The supervisor disappeared without recording how the job ended; what was
+    /// left of the job was killed and cleaned up.
+    Lost {
+        /// What was found.
+        reason: String,
+    },
 }
 
 /// What a job used, from its cgroup's accounting (final once the job ended).
@@ -209,6 +215,7 @@ impl JobStatus {
         self.state = match exit {
             ExitReason::Succeeded => JobState::Succeeded,
             ExitReason::Stopped => JobState::Stopped,
+            ExitReason::Lost { .. } => JobState::Lost,
             _ => JobState::Failed,
         };
         self.exit = Some(exit);

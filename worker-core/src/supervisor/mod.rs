@@ -12,13 +12,13 @@ use crate::output_log::{OutputLogWriter, OutputStream};
 use crate::registry;
 use crate::sandbox::{self, SandboxFds, SandboxPlan};
 use crate::state::{
-    self, ExitReason, JobPaths, JobSpec, JobState, JobStatus, SetupFailure, Timestamp,
+    self, ExitReason, JobLock, JobPaths, JobSpec, JobState, JobStatus, SetupFailure, Timestamp,
 };
 use crate::sys::{Forked, fork_single_threaded};
-use nix::fcntl::{Flock, FlockArg, OFlag};
+use nix::fcntl::OFlag;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use verdict::Observed;
@@ -41,7 +41,12 @@ pub(crate) fn run(job_dir: PathBuf) -> i32 {
     // reach us.
     let _ = nix::unistd::setsid();
     let paths = JobPaths::at(job_dir);
-    let lock = match take_lock(&paths) {
+    let lock = match crate::sys::inherited_fd(crate::launch::LOCK_FD)
+        .ok_or_else(|| {
+            "no job lock on descriptor 3: supervisors are started by Runner::start".to_owned()
+        })
+        .and_then(|fd| JobLock::adopt(fd, &paths).map_err(|error| error_chain(&error)))
+    {
         Ok(lock) => lock,
         Err(message) => {
             eprintln!("workernator supervisor: {message}");
@@ -56,13 +61,14 @@ pub(crate) fn run(job_dir: PathBuf) -> i32 {
         }
     };
     status.supervisor_pid = Some(std::process::id() as i32);
-    status.supervisor_start_ticks = own_start_ticks();
+    status.supervisor_start_ticks = crate::proc::start_ticks(std::process::id() as i32);
     let mut supervisor = Supervisor {
         paths,
         status,
         log: None,
         cgroup: None,
         keep_work_dir: false,
+        application: crate::sys::inherited_fd(crate::launch::APPLICATION_FD),
     };
     let code = supervisor.supervise(signals, &lock);
     drop(lock);
@@ -83,28 +89,6 @@ fn block_signals() -> nix::Result<SignalFd> {
     SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
 }
 
-/// The supervisor holds the job's lock for its whole life: anyone can tell a live
-/// supervisor from a dead one by trying the lock, with no pid involved.
-fn take_lock(paths: &JobPaths) -> Result<Flock<File>, String> {
-    let path = paths.lock();
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
-    Flock::lock(file, FlockArg::LockExclusiveNonblock)
-        .map_err(|(_, errno)| format!("{} is held by another supervisor: {errno}", path.display()))
-}
-
-/// Field 22 of /proc/self/stat: start time in clock ticks since boot.
-fn own_start_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The command name (field 2) may hold spaces; fields after it follow the last ')'.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19)?.parse().ok()
-}
-
 fn thread_count() -> Option<usize> {
     std::fs::read_dir("/proc/self/task")
         .ok()
@@ -117,6 +101,7 @@ struct Supervisor {
     log: Option<OutputLogWriter>,
     cgroup: Option<Box<dyn JobCgroup>>,
     keep_work_dir: bool,
+    application: Option<OwnedFd>,
 }
 
 /// The pipes between supervisor and sandbox, both ends.
@@ -142,7 +127,7 @@ impl Pipes {
 }
 
 impl Supervisor {
-    fn supervise(&mut self, signals: SignalFd, lock: &Flock<File>) -> i32 {
+    fn supervise(&mut self, signals: SignalFd, lock: &JobLock) -> i32 {
         let observed = match self.start_and_watch(signals, lock) {
             Ok(observed) => observed,
             Err(message) => Observed {
@@ -158,11 +143,7 @@ impl Supervisor {
             .map_err(|error| error.to_string())
     }
 
-    fn start_and_watch(
-        &mut self,
-        signals: SignalFd,
-        lock: &Flock<File>,
-    ) -> Result<Observed, String> {
+    fn start_and_watch(&mut self, signals: SignalFd, lock: &JobLock) -> Result<Observed, String> {
         // Announce ourselves (pid and start time), then look for a stop request: a
         // stopper that read the status before this write left the request file.
         self.write_status()?;
@@ -233,7 +214,7 @@ impl Supervisor {
             rootfs,
         };
         let mut close = vec![
-            lock.as_raw_fd(),
+            lock.as_fd().as_raw_fd(),
             signals.as_raw_fd(),
             pipes.stdout.0.as_raw_fd(),
             pipes.stderr.0.as_raw_fd(),
@@ -243,6 +224,9 @@ impl Supervisor {
         ];
         if let Some(log) = &self.log {
             close.push(log.as_raw_fd());
+        }
+        if let Some(application) = &self.application {
+            close.push(application.as_raw_fd());
         }
         let Pipes {
             stdout,
@@ -297,6 +281,17 @@ impl Supervisor {
             sandbox_pid,
             grace,
         );
+        if spec.tied_to_application {
+            // The application's pidfd, handed down by the starter; without it we
+            // cannot tell when it dies, so the job must not run untied.
+            match self.application.take() {
+                Some(pidfd) => pump.watch_application(pidfd),
+                None => return Err(
+                    "the job is tied to the application, but no application pidfd was handed down"
+                        .into(),
+                ),
+            }
+        }
         pump.run(self, &mut observed);
         Ok(observed)
     }
@@ -356,7 +351,11 @@ impl Supervisor {
             }
         }
         self.status.finish(exit);
-        match self.write_status() {
+        let written = self.write_status().and_then(|()| {
+            // Last: once the marker is gone, nobody needs to look at this job on open.
+            self.paths.clear_active().map_err(|error| error.to_string())
+        });
+        match written {
             Ok(()) => 0,
             Err(message) => {
                 eprintln!("workernator supervisor: {message}");

@@ -26,6 +26,7 @@ enum Source {
     Result,
     Reports,
     Signals,
+    Application,
 }
 
 pub(super) struct Pump {
@@ -41,6 +42,8 @@ pub(super) struct Pump {
     stop_deadline: Option<Instant>,
     killed: bool,
     exited_at: Option<Instant>,
+    /// The application's pidfd, when the job dies with it.
+    application: Option<OwnedFd>,
 }
 
 impl Pump {
@@ -66,7 +69,13 @@ impl Pump {
             stop_deadline: None,
             killed: false,
             exited_at: None,
+            application: None,
         }
+    }
+
+    /// Stops the job when the process behind `pidfd` (the application) exits.
+    pub(super) fn watch_application(&mut self, pidfd: OwnedFd) {
+        self.application = Some(pidfd);
     }
 
     fn pipes_open(&self) -> bool {
@@ -113,6 +122,10 @@ impl Pump {
             }
             sources.push(Source::Signals);
             fds.push(PollFd::new(self.signals.as_fd(), PollFlags::POLLIN));
+            if let Some(application) = &self.application {
+                sources.push(Source::Application);
+                fds.push(PollFd::new(application.as_fd(), PollFlags::POLLIN));
+            }
             match poll(&mut fds, timeout) {
                 Ok(_) => {}
                 Err(nix::errno::Errno::EINTR) => continue,
@@ -156,6 +169,12 @@ impl Pump {
     fn service(&mut self, source: Source, supervisor: &mut Supervisor, observed: &mut Observed) {
         match source {
             Source::Signals => self.drain_signals(supervisor, observed),
+            Source::Application => {
+                // The application exited: the job goes with it.
+                self.application = None;
+                supervisor.append_output(OutputStream::System, b"the application exited");
+                self.request_stop(supervisor, observed);
+            }
             Source::Stdout | Source::Stderr | Source::Result | Source::Reports => {
                 let slot = match source {
                     Source::Stdout => &mut self.stdout,

@@ -1,0 +1,107 @@
+//! Pruning finished jobs' records by age and count.
+
+use crate::config::Retention;
+use crate::state::{StateDir, StateError};
+use std::fs;
+use std::time::SystemTime;
+
+/// Removes finished jobs beyond `retention`. A job is finished when it has no
+/// lock file (`<state>/active/<id>`); its age is its status file's modification
+/// time, which is when its end was recorded. Only metadata is read, so this
+/// stays fast with many jobs.
+pub(crate) fn prune(state: &StateDir, retention: Retention) -> Result<usize, StateError> {
+    if retention.max_age_limit().is_none() && retention.max_finished_jobs().is_none() {
+        return Ok(0);
+    }
+    let jobs_dir = state.jobs_dir();
+    let active_dir = state.active_dir();
+    let entries =
+        fs::read_dir(&jobs_dir).map_err(|source| StateError::io("read", &jobs_dir, source))?;
+    let mut finished: Vec<(SystemTime, std::path::PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| StateError::io("read", &jobs_dir, source))?;
+        let name = entry.file_name();
+        if name
+            .to_str()
+            .and_then(|name| name.parse::<crate::JobId>().ok())
+            .is_none()
+        {
+            continue;
+        }
+        if active_dir.join(&name).exists() {
+            continue;
+        }
+        // No status: either being created (it has a lock then, checked above) or
+        // abandoned before it was recorded; the latter count as oldest.
+        let finished_at = fs::metadata(entry.path().join("status.json"))
+            .and_then(|meta| meta.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        finished.push((finished_at, entry.path()));
+    }
+    finished.sort_by_key(|(finished_at, _)| std::cmp::Reverse(*finished_at));
+    let now = SystemTime::now();
+    let mut removed = 0;
+    for (index, (finished_at, dir)) in finished.iter().enumerate() {
+        let too_many = retention
+            .max_finished_jobs()
+            .is_some_and(|max| index >= max);
+        let too_old = retention.max_age_limit().is_some_and(|age| {
+            now.duration_since(*finished_at)
+                .is_ok_and(|elapsed| elapsed > age)
+        });
+        if too_many || too_old {
+            fs::remove_dir_all(dir).map_err(|source| StateError::io("remove", dir, source))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn finished_job(state: &StateDir, age: Duration) -> crate::JobId {
+        let id = crate::JobId::generate().unwrap();
+        let dir = state.jobs_dir().join(id.as_str());
+        fs::create_dir(&dir).unwrap();
+        let status = fs::File::create(dir.join("status.json")).unwrap();
+        status.set_modified(SystemTime::now() - age).unwrap();
+        id
+    }
+
+    #[test]
+    fn old_and_surplus_finished_jobs_go_unfinished_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::open(dir.path()).unwrap();
+        let old = finished_job(&state, Duration::from_secs(100));
+        let newer = finished_job(&state, Duration::from_secs(10));
+        let newest = finished_job(&state, Duration::from_secs(1));
+        let running = finished_job(&state, Duration::from_secs(1000));
+        fs::write(state.active_dir().join(running.as_str()), b"").unwrap();
+
+        let removed = prune(
+            &state,
+            Retention::default().max_age(Duration::from_secs(50)),
+        )
+        .unwrap();
+        assert_eq!(removed, 1);
+        assert!(!state.job(&old).dir().exists());
+
+        let removed = prune(
+            &state,
+            Retention::default()
+                .max_age(Duration::from_secs(500))
+                .max_finished(1),
+        )
+        .unwrap();
+        assert_eq!(removed, 1);
+        assert!(!state.job(&newer).dir().exists());
+        assert!(state.job(&newest).dir().exists());
+        assert!(
+            state.job(&running).dir().exists(),
+            "unfinished jobs are never pruned"
+        );
+    }
+}
