@@ -221,3 +221,41 @@ impl Run for Ticker {
         Ok(sum)
     }
 }
+
+/// Fails with a retryable error until its `succeed_on` attempt, counting
+/// attempts in its work dir (which attempts share).
+#[derive(Job, Serialize, Deserialize)]
+#[job(max_attempts = 4, backoff = "50ms", max_backoff = "200ms")]
+pub struct Flaky {
+    pub succeed_on: u32,
+}
+
+impl Run for Flaky {
+    type Output = String;
+    fn run(self, ctx: &JobContext) -> Result<String, JobError> {
+        let seen: u32 = std::fs::read_to_string("/work/attempts")
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(0)
+            + 1;
+        std::fs::write("/work/attempts", seen.to_string())?;
+        println!("attempt {} (my count {seen})", ctx.attempt());
+        if ctx.attempt() < self.succeed_on {
+            return Err(JobError::retryable(format!("not yet ({seen})")));
+        }
+        Ok(format!("succeeded on attempt {}", ctx.attempt()))
+    }
+}
+
+/// Sleeps past its time limit.
+#[derive(Job, Serialize, Deserialize)]
+#[job(timeout = "300ms", max_attempts = 1)]
+pub struct Sleepy;
+
+impl Run for Sleepy {
+    type Output = ();
+    fn run(self, _ctx: &JobContext) -> Result<(), JobError> {
+        std::thread::sleep(std::time::Duration::from_secs(600));
+        Ok(())
+    }
+}

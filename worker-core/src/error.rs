@@ -116,6 +116,14 @@ pub enum WaitError {
         /// The job.
         id: JobId,
     },
+    /// The job ran longer than its timeout and was stopped.
+    #[error("job {id} timed out after {limit_ms} ms")]
+    TimedOut {
+        /// The job.
+        id: JobId,
+        /// The timeout, in milliseconds.
+        limit_ms: u64,
+    },
     /// The sandbox could not be set up.
     #[error("job {id} could not start: sandbox setup failed: {failure}")]
     SetupFailed {

@@ -197,6 +197,7 @@ impl<J: Job> JobHandle<J> {
             Some(ExitReason::Exited { code }) => Err(WaitError::Exited { id, code }),
             Some(ExitReason::Signaled { signal }) => Err(WaitError::Signaled { id, signal }),
             Some(ExitReason::Stopped) => Err(WaitError::Stopped { id }),
+            Some(ExitReason::TimedOut { limit_ms }) => Err(WaitError::TimedOut { id, limit_ms }),
             Some(ExitReason::SetupFailed { failure }) => {
                 Err(WaitError::SetupFailed { id, failure })
             }

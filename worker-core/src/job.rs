@@ -16,6 +16,10 @@ pub trait Job: Run + Serialize + DeserializeOwned + Send + 'static {
     const NAME: &'static str;
     /// What the job does: the doc comment of the type, or empty.
     const DESCRIPTION: &'static str;
+    /// Network, retries and timeout of jobs of this type, from `#[job(...)]`:
+    /// `network = "host"`, `max_attempts = 5`, `backoff = "500ms"`,
+    /// `max_backoff = "1m"`, `timeout = "30s"`.
+    const SETTINGS: crate::JobSettings = crate::JobSettings::DEFAULT;
 }
 
 /// The work of a job: what runs inside the sandbox.

@@ -174,6 +174,12 @@ impl Runner {
             keep_work_dir: self.inner.config.keeps_work_dirs(),
             cgroup_parent: self.inner.config.cgroup_parent_path().to_owned(),
             tied_to_application: self.inner.config.ties_jobs_to_application(),
+            host_network: J::SETTINGS.uses_host_network(),
+            retry: J::SETTINGS.retry_policy(),
+            timeout_ms: J::SETTINGS
+                .timeout_limit()
+                .map(|limit| u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)),
+            not_before: None,
             attempt: 1,
             created_at,
         };

@@ -55,3 +55,49 @@ pub fn set_hostname(name: &str) -> Result<(), SetupError> {
     nix::unistd::sethostname(name)
         .map_err(|errno| SetupError::errno("sethostname", "/proc/sys/kernel/hostname", errno))
 }
+
+/// Gives each next child its own new pid namespace, as many times as needed.
+///
+/// `unshare(CLONE_NEWPID)` works once per process: afterwards the process's
+/// namespace for children is no longer its own. Going back to its own with
+/// `setns` first makes it work again, so a supervisor can run attempt after
+/// attempt, each as PID 1 of a fresh namespace.
+#[derive(Debug)]
+pub struct FreshPidNamespaces {
+    own: std::os::fd::OwnedFd,
+    used: bool,
+}
+
+impl FreshPidNamespaces {
+    /// Remembers the caller's own pid namespace.
+    pub fn new() -> Result<Self, SetupError> {
+        let path = "/proc/self/ns/pid";
+        let own = std::fs::File::open(path)
+            .map_err(|source| SetupError::new("open", path, source))?
+            .into();
+        Ok(FreshPidNamespaces { own, used: false })
+    }
+
+    /// Makes the next child of the caller the first process of a new pid namespace.
+    pub fn prepare_next_child(&mut self) -> Result<(), SetupError> {
+        if self.used {
+            nix::sched::setns(&self.own, CloneFlags::CLONE_NEWPID).map_err(|errno| {
+                SetupError::errno(
+                    "setns back to own pid namespace",
+                    "/proc/self/ns/pid",
+                    errno,
+                )
+            })?;
+        }
+        new_pid_namespace_for_children()?;
+        self.used = true;
+        Ok(())
+    }
+}
+
+impl std::os::fd::AsRawFd for FreshPidNamespaces {
+    /// The descriptor of the caller's own pid namespace (to close in children).
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.own.as_raw_fd()
+    }
+}

@@ -6,7 +6,14 @@ use syn::{Attribute, Error, Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 /// The keys `#[job(...)]` accepts, in the order the error for an unknown key
 /// lists them. A new key needs an entry here and an arm in [`parse_entry`].
-const KEYS: &[&str] = &["name"];
+const KEYS: &[&str] = &[
+    "name",
+    "network",
+    "max_attempts",
+    "backoff",
+    "max_backoff",
+    "timeout",
+];
 
 /// What the attributes of the type say.
 pub(crate) struct Attrs {
@@ -15,6 +22,16 @@ pub(crate) struct Attrs {
     pub(crate) name: Option<LitStr>,
     /// The doc comment, joined by [`description`].
     pub(crate) description: String,
+    /// `network = "host"` (true) or `"none"` (false).
+    pub(crate) host_network: Option<bool>,
+    /// `max_attempts = N`.
+    pub(crate) max_attempts: Option<u32>,
+    /// `backoff = "500ms"`, in milliseconds.
+    pub(crate) backoff_ms: Option<u64>,
+    /// `max_backoff = "1m"`, in milliseconds.
+    pub(crate) max_backoff_ms: Option<u64>,
+    /// `timeout = "30s"`, in milliseconds.
+    pub(crate) timeout_ms: Option<u64>,
 }
 
 /// Reads the attributes of the type. Errors in `#[job(...)]` go to `errors`, and
@@ -30,6 +47,11 @@ pub(crate) fn get(attrs: &[Attribute], errors: &mut Errors) -> Attrs {
     Attrs {
         name: parsed.name.value,
         description: description(doc_lines(attrs)),
+        host_network: parsed.network.value,
+        max_attempts: parsed.max_attempts.value,
+        backoff_ms: parsed.backoff.value,
+        max_backoff_ms: parsed.max_backoff.value,
+        timeout_ms: parsed.timeout.value,
     }
 }
 
@@ -42,6 +64,11 @@ pub(crate) fn is_job(attr: &Attribute) -> bool {
 #[derive(Default)]
 struct Parsed {
     name: Once<LitStr>,
+    network: Once<bool>,
+    max_attempts: Once<u32>,
+    backoff: Once<u64>,
+    max_backoff: Once<u64>,
+    timeout: Once<u64>,
 }
 
 /// One `key = value` entry of `#[job(...)]`.
@@ -51,6 +78,43 @@ fn parse_entry(entry: &Meta, parsed: &mut Parsed, errors: &mut Errors) {
         parsed
             .name
             .set(entry, "name", string_value(entry, "name"), errors);
+    } else if key.is_ident("network") {
+        let value = string_value(entry, "network").and_then(|lit| match lit.value().as_str() {
+            "host" => Ok(true),
+            "none" => Ok(false),
+            _ => Err(Error::new_spanned(
+                &lit,
+                "`network` is \"none\" (loopback only, the default) or \"host\"",
+            )),
+        });
+        parsed.network.set(entry, "network", value, errors);
+    } else if key.is_ident("max_attempts") {
+        let value =
+            int_value(entry, "max_attempts").and_then(|lit| match lit.base10_parse::<u32>() {
+                Ok(attempts) if attempts >= 1 => Ok(attempts),
+                _ => Err(Error::new_spanned(
+                    &lit,
+                    "`max_attempts` is a whole number from 1 (one attempt, no retry) up",
+                )),
+            });
+        parsed
+            .max_attempts
+            .set(entry, "max_attempts", value, errors);
+    } else if key.is_ident("backoff") {
+        parsed
+            .backoff
+            .set(entry, "backoff", duration_value(entry, "backoff"), errors);
+    } else if key.is_ident("max_backoff") {
+        parsed.max_backoff.set(
+            entry,
+            "max_backoff",
+            duration_value(entry, "max_backoff"),
+            errors,
+        );
+    } else if key.is_ident("timeout") {
+        parsed
+            .timeout
+            .set(entry, "timeout", duration_value(entry, "timeout"), errors);
     } else {
         let key = key
             .segments
@@ -123,6 +187,64 @@ fn string_value(entry: &Meta, key: &str) -> syn::Result<LitStr> {
             &entry.value,
             format!("`{key}` must be a string literal, as in #[job({key} = \"...\")]"),
         )),
+    }
+}
+
+/// The integer literal of `key = N`.
+fn int_value(entry: &Meta, key: &str) -> syn::Result<syn::LitInt> {
+    let Meta::NameValue(name_value) = entry else {
+        return Err(Error::new_spanned(entry, format!("expected `{key} = N`")));
+    };
+    let mut value = &name_value.value;
+    while let Expr::Group(group) = value {
+        value = &group.expr;
+    }
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(lit), ..
+        }) => Ok(lit.clone()),
+        _ => Err(Error::new_spanned(
+            &name_value.value,
+            format!("`{key}` must be a whole number, as in #[job({key} = 3)]"),
+        )),
+    }
+}
+
+/// The duration of `key = "500ms"`, in milliseconds.
+fn duration_value(entry: &Meta, key: &str) -> syn::Result<u64> {
+    let lit = string_value(entry, key)?;
+    parse_duration_ms(&lit.value()).map_err(|why| {
+        Error::new_spanned(
+            &lit,
+            format!(
+                "`{key}`: {why}; write a whole number and a unit: ms, s, m or h, as in \"500ms\""
+            ),
+        )
+    })
+}
+
+/// Parses "250ms", "2s", "5m", "1h" into milliseconds; zero is refused.
+pub(crate) fn parse_duration_ms(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" does not start with a number"))?;
+    let scale = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "" => return Err(format!("\"{text}\" has no unit")),
+        other => return Err(format!("unknown unit \"{other}\"")),
+    };
+    match number.checked_mul(scale) {
+        Some(0) => Err("a duration of zero is not allowed".to_owned()),
+        Some(ms) => Ok(ms),
+        None => Err(format!("\"{text}\" is too long")),
     }
 }
 
@@ -243,11 +365,50 @@ mod tests {
         assert_eq!(
             messages(&attrs),
             [
-                "unknown key `colour` in #[job(...)]; the allowed keys are: `name`",
+                "unknown key `colour` in #[job(...)]; the allowed keys are: `name`, `network`, `max_attempts`, `backoff`, `max_backoff`, `timeout`",
                 "`name` must be a string literal, as in #[job(name = \"...\")]",
                 "duplicate key `name` in #[job(...)]; give it once",
             ]
         );
+    }
+
+    #[test]
+    fn durations_parse_with_units_and_reject_nonsense() {
+        assert_eq!(parse_duration_ms("250ms"), Ok(250));
+        assert_eq!(parse_duration_ms("2s"), Ok(2_000));
+        assert_eq!(parse_duration_ms("5m"), Ok(300_000));
+        assert_eq!(parse_duration_ms("1h"), Ok(3_600_000));
+        assert!(parse_duration_ms("0s").is_err());
+        assert!(parse_duration_ms("5").is_err());
+        assert!(parse_duration_ms("s").is_err());
+        assert!(parse_duration_ms("5 days").is_err());
+        assert!(parse_duration_ms("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn settings_keys_are_read() {
+        let attrs: Vec<Attribute> = vec![
+            parse_quote!(#[job(network = "host", max_attempts = 5, backoff = "200ms", max_backoff = "10s", timeout = "1m")]),
+        ];
+        let mut errors = Errors::default();
+        let parsed = get(&attrs, &mut errors);
+        assert!(errors.finish().is_ok());
+        assert_eq!(parsed.host_network, Some(true));
+        assert_eq!(parsed.max_attempts, Some(5));
+        assert_eq!(parsed.backoff_ms, Some(200));
+        assert_eq!(parsed.max_backoff_ms, Some(10_000));
+        assert_eq!(parsed.timeout_ms, Some(60_000));
+    }
+
+    #[test]
+    fn bad_settings_values_say_what_is_allowed() {
+        let attrs: Vec<Attribute> =
+            vec![parse_quote!(#[job(network = "wifi", max_attempts = 0, timeout = "3 weeks")])];
+        let messages = messages(&attrs);
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("\"none\""), "{messages:?}");
+        assert!(messages[1].contains("from 1"), "{messages:?}");
+        assert!(messages[2].contains("unit"), "{messages:?}");
     }
 
     #[test]

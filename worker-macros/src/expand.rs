@@ -33,6 +33,7 @@ fn impl_job(input: &Input<'_>) -> TokenStream {
     let name = LitStr::new(&name.value, name.span);
     let description = LitStr::new(&input.attrs.description, Span::call_site());
     let type_name = LitStr::new(&ty.to_string(), ty.span());
+    let settings = settings(input);
 
     quote! {
         const _: () = {
@@ -40,6 +41,7 @@ fn impl_job(input: &Input<'_>) -> TokenStream {
             impl ::workernator::Job for #ty {
                 const NAME: &'static str = #name;
                 const DESCRIPTION: &'static str = #description;
+                #settings
             }
 
             #[::workernator::__private::linkme::distributed_slice(::workernator::__private::JOBS)]
@@ -52,6 +54,43 @@ fn impl_job(input: &Input<'_>) -> TokenStream {
                     run: ::workernator::__private::run_erased::<#ty>,
                 };
         };
+    }
+}
+
+/// `const SETTINGS` when any setting key was given; the trait's default otherwise.
+fn settings(input: &Input<'_>) -> TokenStream {
+    let attrs = &input.attrs;
+    let mut retry = quote! { ::workernator::RetryPolicy::DEFAULT };
+    let mut retry_given = false;
+    if let Some(attempts) = attrs.max_attempts {
+        retry = quote! { #retry.max_attempts(#attempts) };
+        retry_given = true;
+    }
+    if let Some(ms) = attrs.backoff_ms {
+        retry = quote! { #retry.initial_backoff(::core::time::Duration::from_millis(#ms)) };
+        retry_given = true;
+    }
+    if let Some(ms) = attrs.max_backoff_ms {
+        retry = quote! { #retry.max_backoff(::core::time::Duration::from_millis(#ms)) };
+        retry_given = true;
+    }
+    let mut settings = quote! { ::workernator::JobSettings::DEFAULT };
+    let mut given = retry_given;
+    if retry_given {
+        settings = quote! { #settings.retry(#retry) };
+    }
+    if let Some(host) = attrs.host_network {
+        settings = quote! { #settings.host_network(#host) };
+        given = true;
+    }
+    if let Some(ms) = attrs.timeout_ms {
+        settings = quote! { #settings.timeout(::core::time::Duration::from_millis(#ms)) };
+        given = true;
+    }
+    if given {
+        quote! { const SETTINGS: ::workernator::JobSettings = #settings; }
+    } else {
+        TokenStream::new()
     }
 }
 
@@ -85,6 +124,20 @@ mod tests {
         );
         assert!(out.contains("distributed_slice"), "{out}");
         assert!(out.contains("run_erased :: < Fib >"), "{out}");
+    }
+
+    #[test]
+    fn settings_become_a_const_only_when_given() {
+        let plain = expand(parse_quote! { struct Plain; });
+        assert!(!plain.contains("SETTINGS"), "{plain}");
+        let out = expand(parse_quote! {
+            #[job(network = "host", max_attempts = 4, timeout = "2s")]
+            struct Caller;
+        });
+        assert!(out.contains("const SETTINGS"), "{out}");
+        assert!(out.contains("host_network (true)"), "{out}");
+        assert!(out.contains("max_attempts (4u32)"), "{out}");
+        assert!(out.contains("from_millis (2000u64)"), "{out}");
     }
 
     #[test]

@@ -25,5 +25,6 @@ pub(crate) use lock::{JobLock, LockAttempt};
 pub(crate) use spec::JobSpec;
 pub use spec::Limits;
 pub use status::{
-    ExitReason, JobState, JobStatus, Progress, ResourceUsage, SetupFailure, Timestamp,
+    AttemptRecord, ExitReason, JobState, JobStatus, Progress, ResourceUsage, SetupFailure,
+    Timestamp,
 };

@@ -92,6 +92,18 @@ pub(crate) struct JobSpec {
     /// Stop the job when the application that started it exits.
     #[serde(default)]
     pub(crate) tied_to_application: bool,
+    /// Use the host's network instead of loopback only.
+    #[serde(default)]
+    pub(crate) host_network: bool,
+    /// How failed attempts are retried.
+    #[serde(default)]
+    pub(crate) retry: crate::retry::RetryPolicy,
+    /// Wall-clock limit of each attempt, in milliseconds.
+    #[serde(default)]
+    pub(crate) timeout_ms: Option<u64>,
+    /// Do not start before this time.
+    #[serde(default)]
+    pub(crate) not_before: Option<Timestamp>,
     pub(crate) attempt: u32,
     pub(crate) created_at: Timestamp,
 }

@@ -19,6 +19,11 @@ impl Timestamp {
         Timestamp(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
     }
 
+    /// The time `millis` milliseconds after the Unix epoch.
+    pub const fn from_millis(millis: u64) -> Timestamp {
+        Timestamp(millis)
+    }
+
     /// Milliseconds since the Unix epoch.
     pub fn as_millis(self) -> u64 {
         self.0
@@ -34,6 +39,9 @@ impl Timestamp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
+    /// Waiting: for its start time, for a retry's backoff, or for capacity; the
+    /// status's `waiting` says which.
+    Queued,
     /// Accepted; its supervisor is setting up the sandbox.
     Starting,
     /// The job's code is running.
@@ -52,7 +60,10 @@ pub enum JobState {
 impl JobState {
     /// Whether the job has ended and will not change again.
     pub fn is_finished(self) -> bool {
-        !matches!(self, JobState::Starting | JobState::Running)
+        !matches!(
+            self,
+            JobState::Queued | JobState::Starting | JobState::Running
+        )
     }
 }
 
@@ -103,6 +114,11 @@ pub enum ExitReason {
     },
     /// Stopped on request.
     Stopped,
+    /// Stopped because it ran longer than its timeout.
+    TimedOut {
+        /// The timeout, in milliseconds.
+        limit_ms: u64,
+    },
     /// The sandbox could not be set up.
     SetupFailed {
         /// The step that failed.
@@ -152,6 +168,19 @@ pub struct Progress {
     pub message: String,
 }
 
+/// How one earlier attempt of a job ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptRecord {
+    /// The attempt's number, from 1.
+    pub attempt: u32,
+    /// When its code started running, if it did.
+    pub started_at: Option<Timestamp>,
+    /// When it ended.
+    pub finished_at: Timestamp,
+    /// How it ended.
+    pub exit: ExitReason,
+}
+
 /// Where a job is, as recorded in its state directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -184,6 +213,15 @@ pub struct JobStatus {
     /// The job's latest progress report.
     #[serde(default)]
     pub progress: Option<Progress>,
+    /// Why a queued job waits.
+    #[serde(default)]
+    pub waiting: Option<String>,
+    /// When a queued job is due next.
+    #[serde(default)]
+    pub next_attempt_at: Option<Timestamp>,
+    /// The earlier attempts, oldest first.
+    #[serde(default)]
+    pub attempts: Vec<AttemptRecord>,
 }
 
 impl JobStatus {
@@ -207,7 +245,24 @@ impl JobStatus {
             exit: None,
             usage: None,
             progress: None,
+            waiting: None,
+            next_attempt_at: None,
+            attempts: Vec::new(),
         }
+    }
+
+    /// Archives the current attempt as failed with `exit` and moves on to the next.
+    pub(crate) fn record_attempt(&mut self, exit: ExitReason) {
+        self.attempts.push(AttemptRecord {
+            attempt: self.attempt,
+            started_at: self.started_at,
+            finished_at: Timestamp::now(),
+            exit,
+        });
+        self.attempt += 1;
+        self.started_at = None;
+        self.sandbox_pid = None;
+        self.usage = None;
     }
 
     /// Marks the job finished with `exit`.

@@ -16,15 +16,16 @@ use crate::state::{
 };
 use crate::sys::{Forked, fork_single_threaded};
 use nix::fcntl::OFlag;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use std::fs::File;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use verdict::Observed;
 use worker_isolate::cgroup::{CgroupRoot, JobCgroup};
 use worker_isolate::mounts::RootfsPlan;
-use worker_isolate::namespaces::{self, Namespaces};
+use worker_isolate::namespaces::{FreshPidNamespaces, Namespaces};
 
 /// Runs the supervisor of the job in `job_dir`; returns the process exit code.
 pub(crate) fn run(job_dir: PathBuf) -> i32 {
@@ -126,16 +127,74 @@ impl Pipes {
     }
 }
 
+/// What every attempt of the job needs, read once.
+struct Prepared {
+    spec: JobSpec,
+    entry: &'static registry::JobEntry,
+    args: Vec<u8>,
+}
+
+/// How a wait between attempts (or before the first) ended.
+enum Waited {
+    Elapsed,
+    StopRequested,
+}
+
 impl Supervisor {
-    fn supervise(&mut self, signals: SignalFd, lock: &JobLock) -> i32 {
-        let observed = match self.start_and_watch(signals, lock) {
-            Ok(observed) => observed,
-            Err(message) => Observed {
-                supervisor_error: Some(message),
-                ..Observed::default()
-            },
+    fn supervise(&mut self, mut signals: SignalFd, lock: &JobLock) -> i32 {
+        let prepared = match self.prepare() {
+            Ok(Some(prepared)) => prepared,
+            Ok(None) => return self.finish(ExitReason::Stopped, None),
+            Err(message) => return self.finish(ExitReason::SupervisorFailed { message }, None),
         };
-        self.finish(observed)
+        let mut pid_namespaces = match FreshPidNamespaces::new() {
+            Ok(namespaces) => namespaces,
+            Err(error) => {
+                let message = error_chain(&error);
+                return self.finish(ExitReason::SupervisorFailed { message }, None);
+            }
+        };
+        if let Some(not_before) = prepared.spec.not_before {
+            let waiting = format!("not before {} (unix ms)", not_before.as_millis());
+            if let Waited::StopRequested = self.wait_until(not_before, waiting, &signals) {
+                return self.finish(ExitReason::Stopped, None);
+            }
+        }
+        let policy = prepared.spec.retry;
+        loop {
+            let (observed, returned) =
+                self.run_attempt(&prepared, signals, lock, &mut pid_namespaces);
+            signals = returned;
+            let stop_requested = observed.stop_requested;
+            let (exit, output) = self.end_attempt(&observed);
+            let attempt = self.status.attempt;
+            if stop_requested || !policy.should_retry(attempt, &exit, false) {
+                return self.finish(exit, output);
+            }
+            let delay = policy.backoff(attempt, crate::retry::unit_random());
+            self.append_output(
+                OutputStream::System,
+                format!(
+                    "attempt {attempt} failed: {exit:?}; retrying in {} ms",
+                    delay.as_millis()
+                )
+                .as_bytes(),
+            );
+            self.status.record_attempt(exit);
+            let next = Timestamp::from_millis(
+                Timestamp::now()
+                    .as_millis()
+                    .saturating_add(delay.as_millis() as u64),
+            );
+            let waiting = format!(
+                "retry {} of {} after backoff",
+                attempt + 1,
+                policy.attempts()
+            );
+            if let Waited::StopRequested = self.wait_until(next, waiting, &signals) {
+                return self.finish(ExitReason::Stopped, None);
+            }
+        }
     }
 
     fn write_status(&self) -> Result<(), String> {
@@ -143,15 +202,14 @@ impl Supervisor {
             .map_err(|error| error.to_string())
     }
 
-    fn start_and_watch(&mut self, signals: SignalFd, lock: &JobLock) -> Result<Observed, String> {
+    /// Announces the supervisor, checks it can run the job, and opens the log.
+    /// `None`: a stop was requested before anything ran.
+    fn prepare(&mut self) -> Result<Option<Prepared>, String> {
         // Announce ourselves (pid and start time), then look for a stop request: a
         // stopper that read the status before this write left the request file.
         self.write_status()?;
         if self.paths.stop_request().exists() {
-            return Ok(Observed {
-                stop_requested: true,
-                ..Observed::default()
-            });
+            return Ok(None);
         }
         if thread_count() != Some(1) {
             return Err(
@@ -177,7 +235,56 @@ impl Supervisor {
             .map_err(|error| format!("cannot create {}: {error}", self.paths.output().display()))?;
         let _ = log.append(OutputStream::System, b"supervisor started");
         self.log = Some(log);
+        Ok(Some(Prepared { spec, entry, args }))
+    }
 
+    /// Waits until `until` (queued, saying why), or until a stop request.
+    fn wait_until(&mut self, until: Timestamp, waiting: String, signals: &SignalFd) -> Waited {
+        self.status.state = JobState::Queued;
+        self.status.waiting = Some(waiting);
+        self.status.next_attempt_at = Some(until);
+        if let Err(message) = self.write_status() {
+            eprintln!("workernator supervisor: {message}");
+        }
+        loop {
+            let now = Timestamp::now().as_millis();
+            if now >= until.as_millis() {
+                self.status.waiting = None;
+                self.status.next_attempt_at = None;
+                return Waited::Elapsed;
+            }
+            let remaining = (until.as_millis() - now).min(60_000) as i32;
+            let mut fds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+            let _ = poll(
+                &mut fds,
+                PollTimeout::try_from(remaining).unwrap_or(PollTimeout::MAX),
+            );
+            while let Ok(Some(info)) = signals.read_signal() {
+                if matches!(
+                    Signal::try_from(info.ssi_signo as i32),
+                    Ok(Signal::SIGTERM | Signal::SIGINT | Signal::SIGHUP)
+                ) {
+                    return Waited::StopRequested;
+                }
+            }
+        }
+    }
+
+    /// Runs one attempt: cgroup, sandbox, output, until everything of it is gone.
+    /// Hands the signalfd back for the next wait.
+    fn run_attempt(
+        &mut self,
+        prepared: &Prepared,
+        signals: SignalFd,
+        lock: &JobLock,
+        pid_namespaces: &mut FreshPidNamespaces,
+    ) -> (Observed, SignalFd) {
+        let spec = &prepared.spec;
+        self.status.started_at = None;
+        if self.status.attempt > 1 {
+            let text = format!("attempt {} started", self.status.attempt);
+            self.append_output(OutputStream::System, text.as_bytes());
+        }
         let cgroup = match CgroupRoot::detect().and_then(|root| {
             root.create(
                 &spec.cgroup_parent,
@@ -187,7 +294,7 @@ impl Supervisor {
         }) {
             Ok(cgroup) => cgroup,
             Err(error) => {
-                return Ok(Observed {
+                let observed = Observed {
                     setup_failure: Some(SetupFailure {
                         step: "create cgroup".into(),
                         path: format!("{}/{}", spec.cgroup_parent, spec.id),
@@ -195,22 +302,38 @@ impl Supervisor {
                         message: error_chain(&error),
                     }),
                     ..Observed::default()
-                });
+                };
+                return (observed, signals);
             }
         };
         let cgroup = self.cgroup.insert(cgroup);
-
-        let pipes = Pipes::new().map_err(|errno| format!("cannot create pipes: {errno}"))?;
-        namespaces::new_pid_namespace_for_children().map_err(|error| error_chain(&error))?;
+        let failed = |message: String, signals| {
+            let observed = Observed {
+                supervisor_error: Some(message),
+                ..Observed::default()
+            };
+            (observed, signals)
+        };
+        let pipes = match Pipes::new() {
+            Ok(pipes) => pipes,
+            Err(errno) => return failed(format!("cannot create pipes: {errno}"), signals),
+        };
+        if let Err(error) = pid_namespaces.prepare_next_child() {
+            return failed(error_chain(&error), signals);
+        }
         let mut rootfs = RootfsPlan::new(self.paths.work());
         rootfs.hidden.push(spec.state_dir.clone());
+        let namespaces = Namespaces {
+            network: !spec.host_network,
+            ..Namespaces::default()
+        };
         let plan = SandboxPlan {
             job_id: spec.id.to_string(),
-            attempt: spec.attempt,
-            entry,
-            args,
+            attempt: self.status.attempt,
+            entry: prepared.entry,
+            args: prepared.args.clone(),
             hostname: format!("job-{}", &spec.id.as_str()[..12]),
-            namespaces: Namespaces::default(),
+            namespaces,
             rootfs,
         };
         let mut close = vec![
@@ -221,6 +344,7 @@ impl Supervisor {
             pipes.result.0.as_raw_fd(),
             pipes.reports.0.as_raw_fd(),
             pipes.go.1.as_raw_fd(),
+            pid_namespaces.as_raw_fd(),
         ];
         if let Some(log) = &self.log {
             close.push(log.as_raw_fd());
@@ -235,10 +359,8 @@ impl Supervisor {
             reports,
             go,
         } = pipes;
-        let sandbox_pid = match fork_single_threaded()
-            .map_err(|error| format!("cannot fork the sandbox: {error}"))?
-        {
-            Forked::Child => sandbox::run(
+        let sandbox_pid = match fork_single_threaded() {
+            Ok(Forked::Child) => sandbox::run(
                 plan,
                 SandboxFds {
                     stdout: stdout.1,
@@ -249,7 +371,8 @@ impl Supervisor {
                     close,
                 },
             ),
-            Forked::Parent(pid) => pid,
+            Ok(Forked::Parent(pid)) => pid,
+            Err(error) => return failed(format!("cannot fork the sandbox: {error}"), signals),
         };
         drop((stdout.1, stderr.1, result.1, reports.1, go.0));
         self.status.sandbox_pid = Some(sandbox_pid);
@@ -265,7 +388,7 @@ impl Supervisor {
             });
             drop(go.1);
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(sandbox_pid), None);
-            return Ok(observed);
+            return (observed, signals);
         }
         let mut go = File::from(go.1);
         let _ = std::io::Write::write_all(&mut go, b"g");
@@ -281,19 +404,25 @@ impl Supervisor {
             sandbox_pid,
             grace,
         );
+        if let Some(timeout_ms) = spec.timeout_ms {
+            pump.time_limit(std::time::Duration::from_millis(timeout_ms));
+        }
         if spec.tied_to_application {
             // The application's pidfd, handed down by the starter; without it we
             // cannot tell when it dies, so the job must not run untied.
-            match self.application.take() {
-                Some(pidfd) => pump.watch_application(pidfd),
-                None => return Err(
-                    "the job is tied to the application, but no application pidfd was handed down"
-                        .into(),
-                ),
+            match self.application.as_ref().map(|fd| fd.try_clone()) {
+                Some(Ok(pidfd)) => pump.watch_application(pidfd),
+                _ => {
+                    observed.supervisor_error = Some(
+                        "the job is tied to the application, but no application pidfd was handed down"
+                            .into(),
+                    );
+                    pump.stop_now(self, &mut observed);
+                }
             }
         }
         pump.run(self, &mut observed);
-        Ok(observed)
+        (observed, pump.into_signals())
     }
 
     /// The sandbox reports its job running.
@@ -316,7 +445,9 @@ impl Supervisor {
         }
     }
 
-    fn finish(&mut self, observed: Observed) -> i32 {
+    /// Ends an attempt: everything left in its cgroup is killed and the cgroup
+    /// removed; returns how it ended and its serialized output.
+    fn end_attempt(&mut self, observed: &Observed) -> (ExitReason, Option<Vec<u8>>) {
         if let Some(cgroup) = self.cgroup.take() {
             if let Err(error) = cgroup.kill_all() {
                 eprintln!("workernator supervisor: {}", error_chain(&error));
@@ -325,10 +456,16 @@ impl Supervisor {
                 eprintln!("workernator supervisor: {}", error_chain(&error));
             }
         }
-        let (exit, output) = verdict::decide(&observed);
+        let (exit, output) = verdict::decide(observed);
+        (exit, output.map(<[u8]>::to_vec))
+    }
+
+    /// Records the job's end: the result, a last log record, the work dir
+    /// removed, the final status, and the lock file gone.
+    fn finish(&mut self, exit: ExitReason, output: Option<Vec<u8>>) -> i32 {
         let mut exit = exit;
         if let Some(output) = output {
-            if let Err(error) = state::write_atomic(&self.paths.result(), output) {
+            if let Err(error) = state::write_atomic(&self.paths.result(), &output) {
                 exit = ExitReason::SupervisorFailed {
                     message: error.to_string(),
                 };
@@ -350,9 +487,11 @@ impl Supervisor {
                 }
             }
         }
+        self.status.waiting = None;
+        self.status.next_attempt_at = None;
         self.status.finish(exit);
         let written = self.write_status().and_then(|()| {
-            // Last: once the marker is gone, nobody needs to look at this job on open.
+            // Last: once the lock file is gone, nobody needs to look at this job on open.
             self.paths.clear_active().map_err(|error| error.to_string())
         });
         match written {

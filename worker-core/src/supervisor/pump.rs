@@ -44,6 +44,8 @@ pub(super) struct Pump {
     exited_at: Option<Instant>,
     /// The application's pidfd, when the job dies with it.
     application: Option<OwnedFd>,
+    /// When the attempt runs out of time, and its limit.
+    time_limit: Option<(Instant, Duration)>,
 }
 
 impl Pump {
@@ -70,7 +72,23 @@ impl Pump {
             killed: false,
             exited_at: None,
             application: None,
+            time_limit: None,
         }
+    }
+
+    /// Stops the attempt (recorded as timed out) once it has run for `limit`.
+    pub(super) fn time_limit(&mut self, limit: Duration) {
+        self.time_limit = Some((Instant::now() + limit, limit));
+    }
+
+    /// Stops the attempt at once, before the loop starts.
+    pub(super) fn stop_now(&mut self, supervisor: &mut Supervisor, observed: &mut Observed) {
+        self.request_stop(supervisor, observed);
+    }
+
+    /// The signalfd, for the supervisor's waits between attempts.
+    pub(super) fn into_signals(self) -> SignalFd {
+        self.signals
     }
 
     /// Stops the job when the process behind `pidfd` (the application) exits.
@@ -104,6 +122,13 @@ impl Pump {
             if let Some(deadline) = self.stop_deadline {
                 if !self.killed && now >= deadline {
                     self.kill(supervisor);
+                }
+            }
+            if let Some((deadline, limit)) = self.time_limit {
+                if now >= deadline && !observed.stop_requested {
+                    observed.timed_out = Some(u64::try_from(limit.as_millis()).unwrap_or(u64::MAX));
+                    supervisor.append_output(OutputStream::System, b"time limit reached");
+                    self.request_stop(supervisor, observed);
                 }
             }
             let timeout = self.timeout(now);
@@ -156,6 +181,11 @@ impl Pump {
         if let Some(exited_at) = self.exited_at {
             let drain = exited_at + DRAIN_AFTER_EXIT;
             wake = Some(wake.map_or(drain, |w: Instant| w.min(drain)));
+        }
+        if let Some((deadline, _)) = self.time_limit {
+            if self.stop_deadline.is_none() {
+                wake = Some(wake.map_or(deadline, |w: Instant| w.min(deadline)));
+            }
         }
         match wake {
             None => PollTimeout::NONE,

@@ -28,6 +28,8 @@ pub(crate) struct Observed {
     /// The result message: a tag byte, then the payload.
     pub(crate) result: Vec<u8>,
     pub(crate) stop_requested: bool,
+    /// The attempt was stopped for running past this limit (milliseconds).
+    pub(crate) timed_out: Option<u64>,
 }
 
 /// The job's exit, and its serialized output when it succeeded.
@@ -54,6 +56,9 @@ pub(crate) fn decide(observed: &Observed) -> (ExitReason, Option<&[u8]>) {
     };
     if tag == Some(RESULT_OK) && observed.job_end == Some(ProcessEnd::Exited(0)) {
         return (ExitReason::Succeeded, Some(payload));
+    }
+    if let Some(limit_ms) = observed.timed_out {
+        return (ExitReason::TimedOut { limit_ms }, None);
     }
     if observed.stop_requested {
         return (ExitReason::Stopped, None);
@@ -129,6 +134,17 @@ mod tests {
         observed.result.clear();
         observed.job_end = Some(ProcessEnd::Signaled(15));
         assert_eq!(decide(&observed).0, ExitReason::Stopped);
+    }
+
+    #[test]
+    fn a_timeout_is_not_a_plain_stop() {
+        let observed = Observed {
+            job_end: Some(ProcessEnd::Signaled(15)),
+            stop_requested: true,
+            timed_out: Some(500),
+            ..Observed::default()
+        };
+        assert_eq!(decide(&observed).0, ExitReason::TimedOut { limit_ms: 500 });
     }
 
     #[test]
