@@ -259,3 +259,20 @@ impl Run for Sleepy {
         Ok(())
     }
 }
+
+/// Reports progress through its steps.
+#[derive(Job, Serialize, Deserialize)]
+pub struct Steps {
+    pub steps: u64,
+}
+
+impl Run for Steps {
+    type Output = u64;
+    fn run(self, ctx: &JobContext) -> Result<u64, JobError> {
+        for step in 1..=self.steps {
+            ctx.progress(step, Some(self.steps), &format!("step {step}"));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        Ok(self.steps)
+    }
+}

@@ -19,6 +19,12 @@ pub(crate) enum SandboxReport {
     JobExited { code: i32 },
     /// The job's process was killed by this signal.
     JobSignaled { signal: i32 },
+    /// The job reports its progress.
+    Progress {
+        done: u64,
+        total: Option<u64>,
+        message: String,
+    },
 }
 
 /// Largest encoded report; a pipe write of at most `PIPE_BUF` (4096) bytes is atomic.
@@ -27,6 +33,13 @@ const MAX_REPORT: usize = 4000;
 /// Writes reports; the sandbox's end.
 pub(crate) struct ReportSender<W: Write> {
     sink: W,
+}
+
+impl ReportSender<std::fs::File> {
+    /// Another descriptor for the same pipe (for the job's progress reports).
+    pub(crate) fn try_clone_sink(&self) -> Option<std::fs::File> {
+        self.sink.try_clone().ok()
+    }
 }
 
 impl<W: Write> ReportSender<W> {
@@ -48,6 +61,19 @@ impl<W: Write> ReportSender<W> {
 
     pub(crate) fn job_signaled(&mut self, signal: i32) {
         self.send(&SandboxReport::JobSignaled { signal });
+    }
+
+    pub(crate) fn progress(&mut self, done: u64, total: Option<u64>, message: &str) {
+        // Keep the report within one atomic pipe write, cutting on a char boundary.
+        let mut end = message.len().min(MAX_REPORT / 2);
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.send(&SandboxReport::Progress {
+            done,
+            total,
+            message: message[..end].to_owned(),
+        });
     }
 
     /// Best effort: if the supervisor is gone there is no one left to tell.
@@ -125,6 +151,7 @@ mod tests {
                 message: "Operation not permitted".into(),
             });
             sender.job_signaled(9);
+            sender.progress(3, Some(10), &"é".repeat(5000));
         }
         for split in 0..wire.len() {
             let mut reader = ReportReader::default();
@@ -135,7 +162,10 @@ mod tests {
                     got.push(report);
                 }
             }
-            assert_eq!(got.len(), 3, "split at {split}");
+            assert_eq!(got.len(), 4, "split at {split}");
+            assert!(
+                matches!(&got[3], SandboxReport::Progress { done: 3, total: Some(10), message } if message.len() <= MAX_REPORT / 2)
+            );
             assert_eq!(got[0], SandboxReport::JobStarted { pid: 2 });
             assert_eq!(got[2], SandboxReport::JobSignaled { signal: 9 });
         }

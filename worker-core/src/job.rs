@@ -59,16 +59,35 @@ pub trait Run {
     fn run(self, ctx: &JobContext) -> Result<Self::Output, JobError>;
 }
 
-/// What a running job can learn about itself.
+/// What a running job can learn about itself, and how it reports progress.
 #[derive(Debug)]
 pub struct JobContext {
     id: String,
     attempt: u32,
+    progress: std::sync::Mutex<ProgressSink>,
 }
 
+/// Where progress reports go: the sandbox's report pipe, rate-limited.
+#[derive(Debug)]
+struct ProgressSink {
+    pipe: Option<std::fs::File>,
+    last_sent: Option<std::time::Instant>,
+}
+
+/// Progress reports closer together than this are dropped (except the last,
+/// `done == total`, one): each costs the supervisor a status write.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl JobContext {
-    pub(crate) fn new(id: String, attempt: u32) -> Self {
-        JobContext { id, attempt }
+    pub(crate) fn new(id: String, attempt: u32, progress: Option<std::fs::File>) -> Self {
+        JobContext {
+            id,
+            attempt,
+            progress: std::sync::Mutex::new(ProgressSink {
+                pipe: progress,
+                last_sent: None,
+            }),
+        }
     }
 
     /// The job's id, as the caller sees it.
@@ -79,6 +98,29 @@ impl JobContext {
     /// Which attempt this is, from 1.
     pub fn attempt(&self) -> u32 {
         self.attempt
+    }
+
+    /// Reports how far the job got: `done` of `total` units (if known), and what
+    /// it is doing. Shows in the job's status. Cheap to call often: reports
+    /// closer than 50 ms apart are coalesced, but a final one (`done == total`)
+    /// always goes through.
+    pub fn progress(&self, done: u64, total: Option<u64>, message: &str) {
+        let Ok(mut sink) = self.progress.lock() else {
+            return;
+        };
+        let now = std::time::Instant::now();
+        let last = total == Some(done);
+        if !last
+            && sink
+                .last_sent
+                .is_some_and(|sent| now.duration_since(sent) < PROGRESS_INTERVAL)
+        {
+            return;
+        }
+        sink.last_sent = Some(now);
+        if let Some(pipe) = &mut sink.pipe {
+            crate::channel::ReportSender::new(pipe).progress(done, total, message);
+        }
     }
 }
 

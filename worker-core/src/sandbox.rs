@@ -72,7 +72,7 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
     }
     let result = File::from(fds.result);
     let job_pid = match fork_single_threaded() {
-        Ok(Forked::Child) => run_job(&plan, result),
+        Ok(Forked::Child) => run_job(&plan, result, reports.try_clone_sink()),
         Ok(Forked::Parent(pid)) => pid,
         Err(source) => report_and_exit(
             &mut reports,
@@ -130,8 +130,8 @@ fn report_and_exit<W: Write>(reports: &mut ReportSender<W>, error: SetupError) -
 }
 
 /// The job's process: runs the job and sends its result. Never returns.
-fn run_job(plan: &SandboxPlan, mut result: File) -> ! {
-    let context = JobContext::new(plan.job_id.clone(), plan.attempt);
+fn run_job(plan: &SandboxPlan, mut result: File, progress: Option<File>) -> ! {
+    let context = JobContext::new(plan.job_id.clone(), plan.attempt, progress);
     let run = plan.entry.run;
     let outcome = std::panic::catch_unwind(|| run(&plan.args, &context));
     let (tag, payload, code) = match outcome {

@@ -425,6 +425,18 @@ impl Supervisor {
         (observed, pump.into_signals())
     }
 
+    /// The job reports its progress.
+    fn progress(&mut self, done: u64, total: Option<u64>, message: String) {
+        self.status.progress = Some(crate::state::Progress {
+            done,
+            total,
+            message,
+        });
+        if let Err(message) = self.write_status() {
+            eprintln!("workernator supervisor: {message}");
+        }
+    }
+
     /// The sandbox reports its job running.
     fn job_started(&mut self) {
         self.status.state = JobState::Running;

@@ -247,6 +247,11 @@ impl Pump {
                 Ok(Some(SandboxReport::JobExited { code })) => {
                     observed.job_end = Some(ProcessEnd::Exited(code))
                 }
+                Ok(Some(SandboxReport::Progress {
+                    done,
+                    total,
+                    message,
+                })) => supervisor.progress(done, total, message),
                 Ok(Some(SandboxReport::JobSignaled { signal })) => {
                     observed.job_end = Some(ProcessEnd::Signaled(signal))
                 }
