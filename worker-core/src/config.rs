@@ -24,6 +24,9 @@ pub struct Config {
     limits: Limits,
     keep_work_dirs: bool,
     cgroup_parent: String,
+    /// Network, user, binds, root, tmpfs sizes, rlimits; set through the
+    /// builder methods in `options.rs`.
+    pub(crate) sandbox: crate::options::SandboxSpec,
 }
 
 impl Default for Config {
@@ -34,6 +37,7 @@ impl Default for Config {
             limits: Limits::default(),
             keep_work_dirs: false,
             cgroup_parent: "workernator".to_owned(),
+            sandbox: crate::options::SandboxSpec::default(),
         }
     }
 }

@@ -8,6 +8,7 @@
 mod pump;
 pub(crate) mod verdict;
 
+use crate::options::NetworkMode;
 use crate::output_log::{OutputLogWriter, OutputStream};
 use crate::registry;
 use crate::sandbox::{self, SandboxFds, SandboxPlan};
@@ -23,8 +24,9 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use verdict::Observed;
 use worker_isolate::cgroup::{CgroupRoot, JobCgroup};
-use worker_isolate::mounts::RootfsPlan;
+use worker_isolate::mounts::{Bind, RootfsPlan};
 use worker_isolate::namespaces::{self, Namespaces};
+use worker_isolate::privileges::ProcessLimits;
 
 /// Runs the supervisor of the job in `job_dir`; returns the process exit code.
 pub(crate) fn run(job_dir: PathBuf) -> i32 {
@@ -219,18 +221,43 @@ impl Supervisor {
         };
         let cgroup = self.cgroup.insert(cgroup);
 
+        // The job's code runs as this user, and owns its work directory.
+        let user = spec.sandbox.user;
+        if let Err(errno) = nix::unistd::chown(
+            &self.paths.work(),
+            Some(nix::unistd::Uid::from_raw(user.uid)),
+            Some(nix::unistd::Gid::from_raw(user.gid)),
+        ) {
+            return Ok(Observed {
+                setup_failure: Some(SetupFailure {
+                    step: "chown the work directory to the job's user".into(),
+                    path: self.paths.work().display().to_string(),
+                    errno: Some(errno as i32),
+                    message: errno.desc().into(),
+                }),
+                ..Observed::default()
+            });
+        }
+
         let pipes = Pipes::new().map_err(|errno| format!("cannot create pipes: {errno}"))?;
         namespaces::new_pid_namespace_for_children().map_err(|error| error_chain(&error))?;
-        let mut rootfs = RootfsPlan::new(self.paths.work());
-        rootfs.hidden.push(spec.state_dir.clone());
         let plan = SandboxPlan {
             job_id: spec.id.to_string(),
             attempt: spec.attempt,
             entry,
             args,
             hostname: format!("job-{}", &spec.id.as_str()[..12]),
-            namespaces: Namespaces::default(),
-            rootfs,
+            namespaces: Namespaces {
+                network: spec.sandbox.network == NetworkMode::None,
+                ..Namespaces::default()
+            },
+            rootfs: rootfs_plan(&spec, self.paths.work()),
+            uid: user.uid,
+            gid: user.gid,
+            process_limits: ProcessLimits {
+                core_bytes: 0,
+                open_files: spec.sandbox.open_files_max,
+            },
         };
         let mut close = vec![
             lock.as_raw_fd(),
@@ -326,6 +353,16 @@ impl Supervisor {
             if let Err(error) = cgroup.kill_all() {
                 eprintln!("workernator supervisor: {}", error_chain(&error));
             }
+            // Accounting is read once every process is gone and before the
+            // cgroup (and its counters) is removed.
+            match cgroup.usage() {
+                Ok(usage) => {
+                    let usage =
+                        crate::usage::from_cgroup(&usage, self.status.started_at, Timestamp::now());
+                    self.status.usage = Some(usage);
+                }
+                Err(error) => eprintln!("workernator supervisor: {}", error_chain(&error)),
+            }
             if let Err(error) = cgroup.remove() {
                 eprintln!("workernator supervisor: {}", error_chain(&error));
             }
@@ -339,10 +376,18 @@ impl Supervisor {
                 };
             }
         }
-        let summary = match &exit {
+        let mut summary = match &exit {
             ExitReason::Succeeded => "job succeeded".to_owned(),
             other => format!("job ended: {other:?}"),
         };
+        if self
+            .status
+            .usage
+            .as_ref()
+            .is_some_and(|usage| usage.oom_killed)
+        {
+            summary.push_str(" (the OOM killer ended a process of the job: memory limit reached)");
+        }
         self.append_output(OutputStream::System, summary.as_bytes());
         if !self.keep_work_dir {
             let work = self.paths.work();
@@ -364,6 +409,28 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// The sandbox's file system for `spec`.
+fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
+    let mut rootfs = RootfsPlan::new(work);
+    rootfs.hidden.push(spec.state_dir.clone());
+    if let Some(root) = &spec.sandbox.root_dir {
+        rootfs.source_root = root.clone();
+    }
+    rootfs.tmp_options = spec.sandbox.tmp_options();
+    rootfs.shm_options = spec.sandbox.shm_options();
+    rootfs.binds = spec
+        .sandbox
+        .binds
+        .iter()
+        .map(|bind| Bind {
+            source: bind.source.clone(),
+            target: bind.target.clone(),
+            writable: bind.writable,
+        })
+        .collect();
+    rootfs
 }
 
 /// An error and its sources, on one line.

@@ -181,6 +181,67 @@ impl CgroupRoot {
         }
     }
 
+    /// Checks, without creating anything, that a job cgroup with `limits`
+    /// could be created under `parent`: the limits are valid, every
+    /// controller they need is there, and the caller may write where the job
+    /// cgroup would go (the deepest existing level of `parent`, in each
+    /// hierarchy).
+    ///
+    /// # Errors
+    ///
+    /// [`CgroupError::InvalidLimit`], [`CgroupError::InvalidName`],
+    /// [`CgroupError::ControllerUnavailable`], or [`CgroupError::Io`] with
+    /// [`CgroupOp::CheckAccess`] (e.g. `EACCES` when not root and nothing
+    /// is delegated).
+    pub fn check_can_create(&self, parent: &str, limits: &CgroupLimits) -> Result<(), CgroupError> {
+        limits.validate()?;
+        let parent = check_parent(parent)?;
+        let dirs: Vec<PathBuf> = match &self.kind {
+            Kind::V1 { mounts } => {
+                for needed in limits.needed_controllers() {
+                    let needed = if needed == "io" { "blkio" } else { needed };
+                    if !mounts
+                        .iter()
+                        .any(|m| m.controllers.iter().any(|c| c.name() == needed))
+                    {
+                        return Err(CgroupError::ControllerUnavailable {
+                            controller: needed,
+                            path: self.root.join(needed),
+                        });
+                    }
+                }
+                mounts.iter().map(|m| m.dir.clone()).collect()
+            }
+            Kind::V2 => {
+                let offered_path = self.root.join("cgroup.controllers");
+                let contents = super::fsutil::read(&offered_path, CgroupOp::ReadControllers)?;
+                let offered = super::parse::parse_controllers(&contents);
+                for needed in limits.needed_controllers() {
+                    if !offered.contains(&needed) {
+                        return Err(CgroupError::ControllerUnavailable {
+                            controller: needed,
+                            path: offered_path,
+                        });
+                    }
+                }
+                vec![self.root.clone()]
+            }
+        };
+        for dir in dirs {
+            let mut deepest = dir.clone();
+            for component in parent.components() {
+                let next = deepest.join(component);
+                if !next.is_dir() {
+                    break;
+                }
+                deepest = next;
+            }
+            nix::unistd::access(&deepest, nix::unistd::AccessFlags::W_OK)
+                .map_err(|errno| CgroupError::io(CgroupOp::CheckAccess, &deepest, errno.into()))?;
+        }
+        Ok(())
+    }
+
     /// Opens an existing job cgroup, e.g. to clean up after a crash;
     /// `Ok(None)` if it does not exist. On v1 the job covers the controllers
     /// where its directory exists.

@@ -681,3 +681,37 @@ fn signal_numbers_are_checked_before_reading() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[test]
+fn check_can_create_touches_nothing() {
+    let tree = v2_tree();
+    let root = CgroupRoot::assume(tree.path(), CgroupVersion::V2).expect("root");
+    root.check_can_create("workernator/deeper", &all_limits())
+        .expect("every controller offered");
+    assert!(!tree.path().join("workernator/deeper").exists());
+    assert_eq!(read(tree.path().join("cgroup.subtree_control")), "");
+    write(tree.path().join("cgroup.controllers"), "cpu pids\n");
+    assert!(matches!(
+        root.check_can_create("workernator", &all_limits()),
+        Err(CgroupError::ControllerUnavailable {
+            controller: "memory",
+            ..
+        })
+    ));
+    assert!(matches!(
+        root.check_can_create("../x", &CgroupLimits::default()),
+        Err(CgroupError::InvalidName { .. })
+    ));
+
+    let tree = v1_tree(&["memory", "pids", "cpu"]);
+    let root = CgroupRoot::assume(tree.path(), CgroupVersion::V1).expect("root");
+    root.check_can_create("workernator", &all_limits())
+        .expect("v1 controllers there");
+    assert!(matches!(
+        root.check_can_create("workernator", &io_limits()),
+        Err(CgroupError::ControllerUnavailable {
+            controller: "blkio",
+            ..
+        })
+    ));
+}
