@@ -15,6 +15,7 @@ mod limits;
 mod options;
 mod outcome;
 mod output_log;
+mod probe;
 mod registry;
 mod role;
 mod runner;
@@ -33,6 +34,7 @@ pub use limits::{BlockDevice, InvalidBlockDevice, IoLimit, LimitsError};
 pub use options::{BindMount, JobUser, NetworkMode, OptionsError, StartOptions};
 pub use outcome::JobFailure;
 pub use output_log::{CorruptLog, OutputRecord, OutputStream};
+pub use probe::{CgroupSupport, ControllerSupport, HostSupport, probe};
 pub use role::init;
 pub use runner::Runner;
 pub use state::{

@@ -144,6 +144,35 @@ impl CgroupRoot {
         &self.root
     }
 
+    /// The controllers this root offers, each with the directory where job
+    /// cgroups of it are made: on v1 those of `memory`, `pids`, `cpu`,
+    /// `cpuacct`, `freezer` and `blkio` that are mounted, on v2 what the
+    /// root's `cgroup.controllers` lists.
+    ///
+    /// # Errors
+    ///
+    /// [`CgroupError::Io`] if v2's `cgroup.controllers` cannot be read.
+    pub fn controllers(&self) -> Result<Vec<(String, PathBuf)>, CgroupError> {
+        match &self.kind {
+            Kind::V1 { mounts } => Ok(mounts
+                .iter()
+                .flat_map(|m| {
+                    m.controllers
+                        .iter()
+                        .map(|c| (c.name().to_owned(), m.dir.clone()))
+                })
+                .collect()),
+            Kind::V2 => {
+                let path = self.root.join("cgroup.controllers");
+                let contents = super::fsutil::read(&path, CgroupOp::ReadControllers)?;
+                Ok(super::parse::parse_controllers(&contents)
+                    .into_iter()
+                    .map(|c| (c.to_owned(), self.root.clone()))
+                    .collect())
+            }
+        }
+    }
+
     /// Creates the job cgroup `<parent>/<name>` and applies `limits`.
     ///
     /// `parent` (e.g. `"workernator"`, may have several `/`-separated parts)

@@ -715,3 +715,26 @@ fn check_can_create_touches_nothing() {
         })
     ));
 }
+
+#[test]
+fn controllers_are_listed_with_their_directories() {
+    let tree = v2_tree();
+    let root = CgroupRoot::assume(tree.path(), CgroupVersion::V2).expect("root");
+    let names: Vec<String> = root
+        .controllers()
+        .expect("controllers")
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(names, ["cpuset", "cpu", "io", "memory", "pids"]);
+
+    let tree = v1_tree(&["memory", "blkio", "devices"]);
+    let root = CgroupRoot::assume(tree.path(), CgroupVersion::V1).expect("root");
+    let controllers = root.controllers().expect("controllers");
+    assert_eq!(controllers.len(), 2);
+    assert!(
+        controllers
+            .iter()
+            .any(|(name, dir)| name == "blkio" && dir.ends_with("blkio"))
+    );
+}
