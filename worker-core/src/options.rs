@@ -380,6 +380,13 @@ impl Runner {
         job: J,
         options: StartOptions,
     ) -> Result<JobHandle<J>, StartError> {
+        // As `start_resolved` checks again: these come first, whatever the options.
+        if !crate::role::init_called() {
+            return Err(StartError::InitNotCalled);
+        }
+        if crate::role::inside_workernator() {
+            return Err(StartError::InsideSupervisor);
+        }
         let (limits, sandbox) = options.resolve(self.config());
         limits.validate().map_err(StartError::Limits)?;
         sandbox.validate().map_err(StartError::Options)?;
