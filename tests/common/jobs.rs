@@ -276,3 +276,310 @@ impl Run for Steps {
         Ok(self.steps)
     }
 }
+
+/// Allocates and touches `bytes` of memory, then returns how much it held.
+#[derive(Job, Serialize, Deserialize)]
+pub struct Hog {
+    pub bytes: usize,
+}
+
+impl Run for Hog {
+    type Output = usize;
+    fn run(self, _ctx: &JobContext) -> Result<usize, JobError> {
+        let mut chunks: Vec<Vec<u8>> = Vec::new();
+        let mut held = 0;
+        while held < self.bytes {
+            // Touch every page so that it is really charged.
+            chunks.push(vec![1u8; 1 << 20]);
+            held += 1 << 20;
+        }
+        Ok(chunks.iter().map(Vec::len).sum())
+    }
+}
+
+/// Starts processes until the pids limit refuses one, says so, then keeps
+/// trying forever.
+#[derive(Job, Serialize, Deserialize)]
+pub struct ForkBomb;
+
+impl Run for ForkBomb {
+    type Output = ();
+    fn run(self, _ctx: &JobContext) -> Result<(), JobError> {
+        let mut children = Vec::new();
+        let error = loop {
+            match std::process::Command::new("/bin/sleep").arg("1000").spawn() {
+                Ok(child) => children.push(child),
+                Err(error) => break error,
+            }
+        };
+        println!(
+            "limit reached after {} children: {:?}",
+            children.len(),
+            error.raw_os_error()
+        );
+        loop {
+            if let Ok(child) = std::process::Command::new("/bin/sleep").arg("1000").spawn() {
+                children.push(child);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+}
+
+/// Keeps one core busy for `millis` of wall-clock time.
+#[derive(Job, Serialize, Deserialize)]
+pub struct Spin {
+    pub millis: u64,
+}
+
+impl Run for Spin {
+    type Output = u64;
+    fn run(self, _ctx: &JobContext) -> Result<u64, JobError> {
+        let start = std::time::Instant::now();
+        let mut counter = 0u64;
+        while start.elapsed() < std::time::Duration::from_millis(self.millis) {
+            counter = std::hint::black_box(counter.wrapping_add(1));
+        }
+        Ok(counter)
+    }
+}
+
+/// Writes `bytes` to /work/direct with O_DIRECT, in 1 MiB aligned chunks;
+/// returns the milliseconds it took.
+#[derive(Job, Serialize, Deserialize)]
+pub struct DirectWrite {
+    pub bytes: usize,
+}
+
+impl Run for DirectWrite {
+    type Output = u64;
+    fn run(self, _ctx: &JobContext) -> Result<u64, JobError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        const CHUNK: usize = 1 << 20;
+        // O_DIRECT needs a buffer aligned to the logical block size.
+        let backing = vec![7u8; CHUNK + 4096];
+        let offset = backing.as_ptr().align_offset(4096);
+        let chunk = &backing[offset..offset + CHUNK];
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_DIRECT)
+            .open("/work/direct")?;
+        let start = std::time::Instant::now();
+        let mut written = 0;
+        while written < self.bytes {
+            file.write_all(chunk)?;
+            written += CHUNK;
+        }
+        file.sync_all()?;
+        Ok(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// Something a job must not be able to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Attack {
+    /// Read a file.
+    ReadFile(String),
+    /// Create and write a file.
+    WriteFile(String),
+    /// List a directory.
+    ListDir(String),
+    /// Read `<state dir>/jobs/<own id>/spec.json`.
+    ReadOwnSpec(String),
+    /// SIGKILL a process by (host) pid.
+    Signal(i32),
+    /// Look for a process in /proc.
+    SeeProcess(i32),
+    /// TCP connect to an address.
+    Connect(String),
+    /// Mount a tmpfs on /tmp.
+    Mount,
+    /// Unmount a path.
+    Unmount(String),
+    /// Run a program; allowed if it exits 0.
+    Exec(Vec<String>),
+    /// PTRACE_ATTACH to a child process of its own, and to PID 1.
+    Ptrace,
+    /// finit_module and delete_module.
+    LoadModule,
+    /// unshare(CLONE_NEWUSER).
+    UserNamespace,
+    /// Write its own pid into a cgroup.procs file.
+    JoinCgroup(String),
+    /// sethostname.
+    SetHostname(String),
+    /// Write to /tmp until it refuses; allowed if more than the bytes given fit.
+    FillTmp(u64),
+}
+
+/// What came of one attack.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attempt {
+    pub attack: Attack,
+    pub allowed: bool,
+    pub detail: String,
+}
+
+/// Tries each attack in turn and reports.
+#[derive(Job, Serialize, Deserialize)]
+pub struct Attacks(pub Vec<Attack>);
+
+fn outcome<T: std::fmt::Debug, E: std::fmt::Debug>(result: Result<T, E>) -> (bool, String) {
+    match result {
+        Ok(value) => (true, format!("{value:?}")),
+        Err(error) => (false, format!("{error:?}")),
+    }
+}
+
+impl Attack {
+    fn attempt(&self, ctx: &JobContext) -> (bool, String) {
+        use nix::unistd::Pid;
+        match self {
+            Attack::ReadFile(path) => outcome(std::fs::read(path).map(|b| b.len())),
+            Attack::WriteFile(path) => outcome(std::fs::write(path, b"pwned")),
+            Attack::ListDir(path) => outcome(std::fs::read_dir(path).map(|d| {
+                d.filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+                    .collect::<Vec<_>>()
+            })),
+            Attack::ReadOwnSpec(state_dir) => outcome(std::fs::read_to_string(format!(
+                "{state_dir}/jobs/{}/spec.json",
+                ctx.id()
+            ))),
+            Attack::Signal(pid) => outcome(nix::sys::signal::kill(
+                Pid::from_raw(*pid),
+                nix::sys::signal::Signal::SIGKILL,
+            )),
+            Attack::SeeProcess(pid) => {
+                let exists = std::path::Path::new(&format!("/proc/{pid}")).exists();
+                (exists, format!("/proc/{pid} exists: {exists}"))
+            }
+            Attack::Connect(address) => outcome(std::net::TcpStream::connect(address)),
+            Attack::Mount => outcome(nix::mount::mount(
+                Some("tmpfs"),
+                "/tmp",
+                Some("tmpfs"),
+                nix::mount::MsFlags::empty(),
+                None::<&str>,
+            )),
+            Attack::Unmount(path) => outcome(nix::mount::umount2(
+                path.as_str(),
+                nix::mount::MntFlags::MNT_DETACH,
+            )),
+            Attack::Exec(argv) => match std::process::Command::new(&argv[0])
+                .args(&argv[1..])
+                .output()
+            {
+                Ok(output) => (
+                    output.status.success(),
+                    format!(
+                        "{:?} stdout {:?} stderr {:?}",
+                        output.status,
+                        String::from_utf8_lossy(&output.stdout),
+                        String::from_utf8_lossy(&output.stderr)
+                    ),
+                ),
+                Err(error) => (false, format!("{error:?}")),
+            },
+            Attack::Ptrace => {
+                let mut child = match std::process::Command::new("/bin/sleep").arg("100").spawn() {
+                    Ok(child) => child,
+                    Err(error) => return (false, format!("spawn: {error:?}")),
+                };
+                let pid = Pid::from_raw(child.id() as i32);
+                let on_child = nix::sys::ptrace::attach(pid);
+                let on_init = nix::sys::ptrace::attach(Pid::from_raw(1));
+                let _ = child.kill();
+                let _ = child.wait();
+                (
+                    on_child.is_ok() || on_init.is_ok(),
+                    format!("child: {on_child:?}, init: {on_init:?}"),
+                )
+            }
+            Attack::LoadModule => {
+                let load = std::fs::File::open("/dev/null").map(|file| {
+                    nix::kmod::finit_module(&file, c"", nix::kmod::ModuleInitFlags::empty())
+                });
+                let unload =
+                    nix::kmod::delete_module(c"loop", nix::kmod::DeleteModuleFlags::O_NONBLOCK);
+                (
+                    matches!(load, Ok(Ok(()))) || unload.is_ok(),
+                    format!("finit_module: {load:?}, delete_module: {unload:?}"),
+                )
+            }
+            Attack::UserNamespace => {
+                let direct = nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER);
+                (
+                    direct.is_ok(),
+                    format!("unshare(CLONE_NEWUSER): {direct:?}"),
+                )
+            }
+            Attack::JoinCgroup(procs) => {
+                outcome(std::fs::write(procs, std::process::id().to_string()))
+            }
+            Attack::SetHostname(name) => outcome(nix::unistd::sethostname(name)),
+            Attack::FillTmp(cap) => {
+                use std::io::Write;
+                let chunk = vec![0u8; 1 << 20];
+                let mut written = 0u64;
+                let result = std::fs::File::create("/tmp/fill").and_then(|mut file| {
+                    loop {
+                        file.write_all(&chunk)?;
+                        written += chunk.len() as u64;
+                        if written > cap.saturating_mul(4) {
+                            return Ok(());
+                        }
+                    }
+                });
+                (
+                    written > *cap,
+                    format!(
+                        "wrote {written} bytes, then {:?}",
+                        result.map_err(|e| e.raw_os_error())
+                    ),
+                )
+            }
+        }
+    }
+}
+
+impl Run for Attacks {
+    type Output = Vec<Attempt>;
+    fn run(self, ctx: &JobContext) -> Result<Vec<Attempt>, JobError> {
+        Ok(self
+            .0
+            .into_iter()
+            .map(|attack| {
+                let (allowed, detail) = attack.attempt(ctx);
+                Attempt {
+                    attack,
+                    allowed,
+                    detail,
+                }
+            })
+            .collect())
+    }
+}
+
+/// What the job's process is: uid, gid, groups and capability sets, from
+/// /proc/self/status.
+#[derive(Job, Serialize, Deserialize)]
+pub struct WhoAmI;
+
+impl Run for WhoAmI {
+    type Output = Vec<String>;
+    fn run(self, _ctx: &JobContext) -> Result<Vec<String>, JobError> {
+        let status = std::fs::read_to_string("/proc/self/status")?;
+        Ok(status
+            .lines()
+            .filter(|line| {
+                ["Uid:", "Gid:", "Groups:", "Cap", "NoNewPrivs:", "Seccomp:"]
+                    .iter()
+                    .any(|key| line.starts_with(key))
+            })
+            .map(str::to_owned)
+            .collect())
+    }
+}

@@ -35,13 +35,6 @@ pub(crate) struct ReportSender<W: Write> {
     sink: W,
 }
 
-impl ReportSender<std::fs::File> {
-    /// Another descriptor for the same pipe (for the job's progress reports).
-    pub(crate) fn try_clone_sink(&self) -> Option<std::fs::File> {
-        self.sink.try_clone().ok()
-    }
-}
-
 impl<W: Write> ReportSender<W> {
     pub(crate) fn new(sink: W) -> Self {
         ReportSender { sink }

@@ -26,6 +26,9 @@ pub struct Config {
     cgroup_parent: String,
     tie_jobs: bool,
     retention: Option<Retention>,
+    /// Network, user, binds, root, tmpfs sizes, rlimits; set through the
+    /// builder methods in `options.rs`.
+    pub(crate) sandbox: crate::options::SandboxSpec,
 }
 
 /// How long finished jobs' records are kept; pruned when a runner opens.
@@ -85,6 +88,7 @@ impl Default for Config {
             cgroup_parent: "workernator".to_owned(),
             tie_jobs: false,
             retention: Some(Retention::default()),
+            sandbox: crate::options::SandboxSpec::default(),
         }
     }
 }

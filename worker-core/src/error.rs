@@ -1,6 +1,8 @@
 //! The errors of the runner's API, one enum per operation.
 
 use crate::id::JobId;
+use crate::limits::LimitsError;
+use crate::options::OptionsError;
 use crate::outcome::JobFailure;
 use crate::state::{SetupFailure, StateError};
 use std::io;
@@ -54,6 +56,12 @@ pub enum StartError {
         /// `Job::NAME`.
         name: &'static str,
     },
+    /// The limits make no sense, or this host cannot enforce them.
+    #[error("cannot start the job with these limits")]
+    Limits(#[source] LimitsError),
+    /// The sandbox settings (binds, root directory, sizes) make no sense.
+    #[error("cannot start the job with these sandbox settings")]
+    Options(#[source] OptionsError),
     /// The job value does not serialize.
     #[error("cannot serialize the job")]
     Encode(#[source] serde_json::Error),

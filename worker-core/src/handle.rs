@@ -48,13 +48,15 @@ impl<J: Job> JobHandle<J> {
         &self.id
     }
 
-    /// The job's current status, read from the state directory.
+    /// The job's current status, read from the state directory; while the job
+    /// runs, `usage` is read live from its cgroup.
     ///
     /// # Errors
     ///
     /// The status file cannot be read or decoded.
     pub fn status(&self) -> Result<JobStatus, StateError> {
-        state::read_json(&self.paths.status())
+        let status = state::read_json(&self.paths.status())?;
+        Ok(crate::usage::with_live_usage(&self.paths, status))
     }
 
     /// Every output record the job has written so far, in order.

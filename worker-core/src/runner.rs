@@ -142,12 +142,26 @@ impl Runner {
     }
 
     /// Starts `job` in a new sandbox and returns its handle at once; the sandbox
-    /// is set up in the background by the job's supervisor.
+    /// is set up in the background by the job's supervisor. Its limits and
+    /// sandbox come from the runner's [`Config`]; to change them for one job,
+    /// use [`Runner::start_with`].
     ///
     /// # Errors
     ///
     /// See [`StartError`]: nothing is left behind when `start` fails.
     pub fn start<J: Job>(&self, job: J) -> Result<JobHandle<J>, StartError> {
+        self.start_with(job, crate::options::StartOptions::default())
+    }
+
+    /// Starts `job` with limits and a sandbox already resolved and validated
+    /// (by [`Runner::start_with`]).
+    pub(crate) fn start_resolved<J: Job>(
+        &self,
+        job: J,
+        limits: crate::limits::Limits,
+        sandbox: crate::options::SandboxSpec,
+        schedule: crate::options::Schedule,
+    ) -> Result<JobHandle<J>, StartError> {
         if !role::init_called() {
             return Err(StartError::InitNotCalled);
         }
@@ -167,19 +181,17 @@ impl Runner {
             id: id.clone(),
             job_type: J::NAME.to_owned(),
             args,
-            limits: self.inner.config.default_limits().clone(),
+            limits,
             stop_grace_ms: u64::try_from(self.inner.config.stop_grace_period().as_millis())
                 .unwrap_or(u64::MAX),
             state_dir: self.inner.state.root().to_owned(),
             keep_work_dir: self.inner.config.keeps_work_dirs(),
             cgroup_parent: self.inner.config.cgroup_parent_path().to_owned(),
             tied_to_application: self.inner.config.ties_jobs_to_application(),
-            host_network: J::SETTINGS.uses_host_network(),
-            retry: J::SETTINGS.retry_policy(),
-            timeout_ms: J::SETTINGS
-                .timeout_limit()
-                .map(|limit| u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)),
-            not_before: None,
+            retry: schedule.retry,
+            timeout_ms: schedule.timeout_ms,
+            not_before: schedule.not_before,
+            sandbox,
             attempt: 1,
             created_at,
         };

@@ -17,7 +17,8 @@ use std::io::{Read, Write};
 use std::os::fd::{OwnedFd, RawFd};
 use worker_isolate::mounts::RootfsPlan;
 use worker_isolate::namespaces::{self, Namespaces};
-use worker_isolate::{SetupError, net, privileges};
+use worker_isolate::privileges::ProcessLimits;
+use worker_isolate::{SetupError, net, privileges, seccomp};
 
 /// Exit code of a sandbox whose setup failed (after reporting why).
 const SETUP_FAILED: i32 = 125;
@@ -31,6 +32,10 @@ pub(crate) struct SandboxPlan {
     pub(crate) hostname: String,
     pub(crate) namespaces: Namespaces,
     pub(crate) rootfs: RootfsPlan,
+    /// The user and group the job's code runs as.
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    pub(crate) process_limits: ProcessLimits,
 }
 
 /// The sandbox's ends of the pipes to the supervisor.
@@ -39,6 +44,8 @@ pub(crate) struct SandboxFds {
     pub(crate) stderr: OwnedFd,
     pub(crate) result: OwnedFd,
     pub(crate) reports: OwnedFd,
+    /// The job's own pipe to the supervisor, for progress reports only.
+    pub(crate) progress: OwnedFd,
     pub(crate) go: OwnedFd,
     /// The supervisor's own descriptors, closed first thing.
     pub(crate) close: Vec<RawFd>,
@@ -70,9 +77,21 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
     if let Err(error) = redirect_stdio(fds.stdout, fds.stderr) {
         report_and_exit(&mut reports, error);
     }
+    if let Err(error) = harden(&plan) {
+        report_and_exit(&mut reports, error);
+    }
     let result = File::from(fds.result);
+    let progress = fds.progress;
     let job_pid = match fork_single_threaded() {
-        Ok(Forked::Child) => run_job(&plan, result, reports.try_clone_sink()),
+        Ok(Forked::Child) => {
+            if let Err(error) = privileges::become_user(plan.uid, plan.gid) {
+                report_and_exit(&mut reports, error);
+            }
+            // The job must not be able to forge reports to its supervisor: it
+            // gets a pipe of its own, on which only progress is accepted.
+            drop(reports);
+            run_job(&plan, result, Some(File::from(progress)))
+        }
         Ok(Forked::Parent(pid)) => pid,
         Err(source) => report_and_exit(
             &mut reports,
@@ -83,7 +102,12 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
             },
         ),
     };
-    drop(result);
+    drop((result, progress));
+    // The init needs no privilege to reap and report; as root without
+    // capabilities it is out of reach of the job (another user).
+    if let Err(error) = privileges::drop_all_capabilities() {
+        eprintln!("workernator sandbox: {error}");
+    }
     reports.job_started(job_pid);
     reap_until_job_exits(job_pid, &mut reports)
 }
@@ -99,7 +123,16 @@ fn set_up(plan: &SandboxPlan) -> Result<(), SetupError> {
     if plan.namespaces.mount {
         worker_isolate::mounts::enter_new_root(&plan.rootfs)?;
     }
-    privileges::no_new_privileges()
+    Ok(())
+}
+
+/// After setup, before the job: rlimits, no capability can ever be regained,
+/// no_new_privs, the seccomp deny list. The job's process inherits all of it.
+fn harden(plan: &SandboxPlan) -> Result<(), SetupError> {
+    privileges::set_rlimits(plan.process_limits)?;
+    privileges::drop_capability_bounding_set()?;
+    privileges::no_new_privileges()?;
+    seccomp::install_deny_list()
 }
 
 fn redirect_stdio(stdout: OwnedFd, stderr: OwnedFd) -> Result<(), SetupError> {

@@ -8,6 +8,7 @@ pub mod mounts;
 pub mod namespaces;
 pub mod net;
 pub mod privileges;
+pub mod seccomp;
 mod sys;
 
 pub use error::SetupError;

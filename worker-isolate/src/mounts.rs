@@ -8,7 +8,7 @@ use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sys::stat::Mode;
 use std::ffi::CString;
 use std::fs;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,22 @@ pub struct RootfsPlan {
     pub hidden: Vec<PathBuf>,
     /// tmpfs options for /tmp, e.g. `size=256m`.
     pub tmp_options: String,
+    /// tmpfs options for /dev/shm, e.g. `size=64m`.
+    pub shm_options: String,
+    /// Host paths bound into the sandbox, in order, after everything else.
+    pub binds: Vec<Bind>,
+}
+
+/// A host file or directory bound into the sandbox (never setuid, never devices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    /// The host path.
+    pub source: PathBuf,
+    /// The absolute path inside the sandbox. Created if missing, which works
+    /// where the sandbox's tree is writable at setup: the top level, /tmp, /work.
+    pub target: PathBuf,
+    /// Whether the job may write through it.
+    pub writable: bool,
 }
 
 impl RootfsPlan {
@@ -46,6 +62,8 @@ impl RootfsPlan {
             work_dir: work_dir.into(),
             hidden: Vec::new(),
             tmp_options: "mode=1777,size=256m".to_owned(),
+            shm_options: "mode=1777,size=64m".to_owned(),
+            binds: Vec::new(),
         }
     }
 }
@@ -102,11 +120,25 @@ fn make_file(path: &Path) -> Result<(), SetupError> {
         .map_err(|error| SetupError::new("create mount point", path, error))
 }
 
-/// The kinds of top-level entries of the source root, read before anything is mounted.
+/// The kinds of top-level entries of the source root, read before anything is
+/// mounted; directories and files as detached copies of their mount trees, taken
+/// before the staging tmpfs can cover them (the source root may live under it).
 enum Entry {
-    Dir(PathBuf),
-    File(PathBuf),
+    Dir(OwnedFd),
+    File(OwnedFd),
     Symlink(PathBuf),
+}
+
+fn clone_tree(path: &Path) -> Result<OwnedFd, SetupError> {
+    sys::clone_tree(&cstring(path)?).map_err(|error| SetupError::new("open_tree", path, error))
+}
+
+fn attach(tree: &OwnedFd, target: &Path, read_only: bool) -> Result<(), SetupError> {
+    let target_c = cstring(target)?;
+    sys::attach_tree(tree.as_fd(), &target_c)
+        .map_err(|error| SetupError::new("move_mount onto", target, error))?;
+    sys::restrict_tree(&target_c, read_only)
+        .map_err(|error| SetupError::new("mount_setattr nosuid,nodev on", target, error))
 }
 
 fn top_level_entries(plan: &RootfsPlan) -> Result<Vec<(std::ffi::OsString, Entry)>, SetupError> {
@@ -134,9 +166,9 @@ fn top_level_entries(plan: &RootfsPlan) -> Result<Vec<(std::ffi::OsString, Entry
                 fs::read_link(&path).map_err(|error| SetupError::new("readlink", &path, error))?;
             Entry::Symlink(target)
         } else if kind.is_dir() {
-            Entry::Dir(path)
+            Entry::Dir(clone_tree(&path)?)
         } else if kind.is_file() {
-            Entry::File(path)
+            Entry::File(clone_tree(&path)?)
         } else {
             continue;
         };
@@ -162,9 +194,13 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
     .map_err(|errno| SetupError::errno("make mounts private", "/", errno))?;
 
     // Taken before the staging tmpfs covers anything, in case the work dir lives there.
-    let work_tree = sys::clone_tree(&cstring(&plan.work_dir)?)
-        .map_err(|error| SetupError::new("open_tree", &plan.work_dir, error))?;
+    let work_tree = clone_tree(&plan.work_dir)?;
     let entries = top_level_entries(plan)?;
+    let binds = plan
+        .binds
+        .iter()
+        .map(|bind| Ok((bind, clone_tree(&bind.source)?, bind.source.is_dir())))
+        .collect::<Result<Vec<_>, SetupError>>()?;
 
     let root = plan.staging.as_path();
     mount_fs(
@@ -178,16 +214,13 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
     for (name, entry) in &entries {
         let target = root.join(name);
         match entry {
-            Entry::Dir(source) => {
+            Entry::Dir(tree) => {
                 make_dir(&target)?;
-                bind(source, &target, true)?;
-                sys::make_tree_read_only(&cstring(&target)?)
-                    .map_err(|error| SetupError::new("mount_setattr read-only", &target, error))?;
+                attach(tree, &target, true)?;
             }
-            Entry::File(source) => {
+            Entry::File(tree) => {
                 make_file(&target)?;
-                bind(source, &target, false)?;
-                remount_read_only(&target)?;
+                attach(tree, &target, true)?;
             }
             Entry::Symlink(link) => std::os::unix::fs::symlink(link, &target)
                 .map_err(|error| SetupError::new("symlink", &target, error))?,
@@ -204,7 +237,7 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         None,
     )?;
 
-    populate_dev(&root.join("dev"))?;
+    populate_dev(&root.join("dev"), &plan.shm_options)?;
 
     let tmp = root.join("tmp");
     make_dir(&tmp)?;
@@ -219,8 +252,30 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
     make_dir(&root.join("sys"))?;
     let work = root.join(WORK_DIR.trim_start_matches('/'));
     make_dir(&work)?;
-    sys::attach_tree(work_tree.as_fd(), &cstring(&work)?)
-        .map_err(|error| SetupError::new("move_mount work dir onto", &work, error))?;
+    attach(&work_tree, &work, false)?;
+
+    for (bind, tree, is_dir) in &binds {
+        let Ok(relative) = bind.target.strip_prefix("/") else {
+            return Err(SetupError::new(
+                "bind onto",
+                &bind.target,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "target is not absolute"),
+            ));
+        };
+        let target = root.join(relative);
+        if !target.exists() {
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|error| SetupError::new("create bind mount point", parent, error))?;
+            }
+            if *is_dir {
+                make_dir(&target)?;
+            } else {
+                make_file(&target)?;
+            }
+        }
+        attach(tree, &target, !bind.writable)?;
+    }
 
     for hidden in &plan.hidden {
         let Ok(relative) = hidden.strip_prefix("/") else {
@@ -243,7 +298,7 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
     nix::unistd::chdir(WORK_DIR).map_err(|errno| SetupError::errno("chdir", WORK_DIR, errno))
 }
 
-fn populate_dev(dev: &Path) -> Result<(), SetupError> {
+fn populate_dev(dev: &Path, shm_options: &str) -> Result<(), SetupError> {
     make_dir(dev)?;
     mount_fs(
         "mount tmpfs on",
@@ -274,7 +329,7 @@ fn populate_dev(dev: &Path) -> Result<(), SetupError> {
         "tmpfs",
         &shm,
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        Some("mode=1777,size=64m"),
+        Some(shm_options),
     )?;
     Ok(())
 }

@@ -1,7 +1,18 @@
 //! Giving up privileges and tying the sandbox's life to its supervisor.
+//!
+//! The order matters, and is the sandbox init's:
+//! 1. [`set_rlimits`] while still privileged (lowering hard limits needs nothing,
+//!    but it must happen before the job can raise them);
+//! 2. [`drop_capability_bounding_set`]: no exec can ever regain a capability;
+//! 3. [`no_new_privileges`], then the seccomp filter ([`crate::seccomp`]);
+//! 4. in the job's process, [`become_user`], which ends with every capability
+//!    set empty and verified so.
 
 use crate::error::SetupError;
+use caps::CapSet;
+use nix::sys::resource::{Resource, setrlimit};
 use nix::sys::signal::Signal;
+use nix::unistd::{Gid, Uid};
 
 /// Asks the kernel to SIGKILL the calling process when its parent thread dies.
 ///
@@ -17,4 +28,104 @@ pub fn die_with_parent() -> Result<(), SetupError> {
 pub fn no_new_privileges() -> Result<(), SetupError> {
     nix::sys::prctl::set_no_new_privs()
         .map_err(|errno| SetupError::errno("prctl(PR_SET_NO_NEW_PRIVS)", "/proc/self", errno))
+}
+
+/// Resource limits of the job's processes (soft and hard alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessLimits {
+    /// Largest core dump, in bytes (`RLIMIT_CORE`); 0 means none.
+    pub core_bytes: u64,
+    /// Most open file descriptors (`RLIMIT_NOFILE`).
+    pub open_files: u64,
+}
+
+impl Default for ProcessLimits {
+    fn default() -> Self {
+        ProcessLimits {
+            core_bytes: 0,
+            open_files: 1024,
+        }
+    }
+}
+
+/// Sets the calling process's rlimits; its children inherit them and, without
+/// `CAP_SYS_RESOURCE`, can never raise them.
+pub fn set_rlimits(limits: ProcessLimits) -> Result<(), SetupError> {
+    setrlimit(Resource::RLIMIT_CORE, limits.core_bytes, limits.core_bytes)
+        .map_err(|errno| SetupError::errno("setrlimit(RLIMIT_CORE)", "/proc/self/limits", errno))?;
+    setrlimit(
+        Resource::RLIMIT_NOFILE,
+        limits.open_files,
+        limits.open_files,
+    )
+    .map_err(|errno| SetupError::errno("setrlimit(RLIMIT_NOFILE)", "/proc/self/limits", errno))
+}
+
+fn caps_error(step: &'static str, error: caps::errors::CapsError) -> SetupError {
+    SetupError::new(
+        step,
+        "/proc/self/status",
+        std::io::Error::other(error.to_string()),
+    )
+}
+
+/// Empties the capability bounding set and the ambient and inheritable sets of
+/// the calling process. It keeps its effective and permitted capabilities (the
+/// sandbox init still needs `CAP_SETUID`/`CAP_SETGID` to start the job as
+/// another user), but nothing it or its children execute can gain any.
+pub fn drop_capability_bounding_set() -> Result<(), SetupError> {
+    caps::clear(None, CapSet::Bounding)
+        .map_err(|e| caps_error("drop the capability bounding set", e))?;
+    caps::clear(None, CapSet::Ambient).map_err(|e| caps_error("clear ambient capabilities", e))?;
+    caps::clear(None, CapSet::Inheritable)
+        .map_err(|e| caps_error("clear inheritable capabilities", e))
+}
+
+/// Clears every capability set of the calling process and checks that they are
+/// empty (bounding included, so call [`drop_capability_bounding_set`] first).
+pub fn drop_all_capabilities() -> Result<(), SetupError> {
+    for set in [CapSet::Ambient, CapSet::Inheritable] {
+        caps::clear(None, set).map_err(|e| caps_error("clear capabilities", e))?;
+    }
+    // Effective before permitted: an effective capability must stay permitted.
+    caps::clear(None, CapSet::Effective)
+        .map_err(|e| caps_error("clear effective capabilities", e))?;
+    caps::clear(None, CapSet::Permitted)
+        .map_err(|e| caps_error("clear permitted capabilities", e))?;
+    for set in [
+        CapSet::Ambient,
+        CapSet::Bounding,
+        CapSet::Effective,
+        CapSet::Inheritable,
+        CapSet::Permitted,
+    ] {
+        let left = caps::read(None, set).map_err(|e| caps_error("read capabilities", e))?;
+        if !left.is_empty() {
+            return Err(SetupError::new(
+                "drop every capability",
+                "/proc/self/status",
+                std::io::Error::other(format!("{set:?} still holds {left:?}")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Turns the calling process into `uid`:`gid` with no supplementary groups and
+/// no capabilities left in any set. Needs `CAP_SETUID` and `CAP_SETGID`.
+///
+/// The process stays dumpable, as an ordinary process of that user is (the
+/// uid change would otherwise make `/proc/self` belong to root); ptrace is
+/// refused by the seccomp filter anyway.
+pub fn become_user(uid: u32, gid: u32) -> Result<(), SetupError> {
+    let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(gid));
+    nix::unistd::setgroups(&[])
+        .map_err(|errno| SetupError::errno("setgroups", "/proc/self/status", errno))?;
+    nix::unistd::setresgid(gid, gid, gid)
+        .map_err(|errno| SetupError::errno("setresgid", "/proc/self/status", errno))?;
+    nix::unistd::setresuid(uid, uid, uid)
+        .map_err(|errno| SetupError::errno("setresuid", "/proc/self/status", errno))?;
+    drop_all_capabilities()?;
+    nix::sys::prctl::set_dumpable(true)
+        .map_err(|errno| SetupError::errno("prctl(PR_SET_DUMPABLE)", "/proc/self", errno))
 }

@@ -13,11 +13,16 @@ fn check(ret: libc::c_long) -> io::Result<libc::c_long> {
     }
 }
 
-/// `mount_setattr(path, AT_RECURSIVE, MOUNT_ATTR_RDONLY)`: makes a mount and every
-/// mount under it read-only. Needs Linux 5.12.
-pub(crate) fn make_tree_read_only(path: &CString) -> io::Result<()> {
+/// `mount_setattr(path, AT_RECURSIVE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV [| MOUNT_ATTR_RDONLY])`:
+/// no setuid bits or device files, and read-only if asked, for a mount and every
+/// mount under it. Needs Linux 5.12.
+pub(crate) fn restrict_tree(path: &CString, read_only: bool) -> io::Result<()> {
+    let mut attr_set = libc::MOUNT_ATTR_NOSUID | libc::MOUNT_ATTR_NODEV;
+    if read_only {
+        attr_set |= libc::MOUNT_ATTR_RDONLY;
+    }
     let attr = libc::mount_attr {
-        attr_set: libc::MOUNT_ATTR_RDONLY,
+        attr_set,
         attr_clr: 0,
         propagation: 0,
         userns_fd: 0,

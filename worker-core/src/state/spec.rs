@@ -2,73 +2,9 @@
 
 use super::Timestamp;
 use crate::id::JobId;
+pub use crate::limits::Limits;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-
-/// Resource limits of a job, enforced by its cgroup.
-///
-/// ```
-/// let limits = workernator::Limits::default().memory_max_bytes(256 << 20).pids_max(64);
-/// assert_eq!(limits.memory_max_bytes, Some(256 << 20));
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Hard memory limit in bytes; no swap beyond it. Default 1 GiB.
-    pub memory_max_bytes: Option<u64>,
-    /// Most processes and threads the job may have at once. Default 1024.
-    pub pids_max: Option<u64>,
-    /// CPU quota in cores (0.5 = half of one core). Default: none.
-    pub cpu_max_cores: Option<f64>,
-    /// CPU weight against other jobs, 1 to 10000 (cgroup v2 scale). Default: none.
-    pub cpu_weight: Option<u16>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            memory_max_bytes: Some(1 << 30),
-            pids_max: Some(1024),
-            cpu_max_cores: None,
-            cpu_weight: None,
-        }
-    }
-}
-
-impl Limits {
-    /// Sets the hard memory limit in bytes.
-    pub fn memory_max_bytes(mut self, bytes: u64) -> Self {
-        self.memory_max_bytes = Some(bytes);
-        self
-    }
-
-    /// Sets the most processes and threads the job may have at once.
-    pub fn pids_max(mut self, pids: u64) -> Self {
-        self.pids_max = Some(pids);
-        self
-    }
-
-    /// Sets the CPU quota in cores.
-    pub fn cpu_max_cores(mut self, cores: f64) -> Self {
-        self.cpu_max_cores = Some(cores);
-        self
-    }
-
-    /// Sets the CPU weight (1 to 10000).
-    pub fn cpu_weight(mut self, weight: u16) -> Self {
-        self.cpu_weight = Some(weight);
-        self
-    }
-
-    pub(crate) fn to_cgroup(&self) -> worker_isolate::cgroup::CgroupLimits {
-        worker_isolate::cgroup::CgroupLimits {
-            memory_max_bytes: self.memory_max_bytes,
-            pids_max: self.pids_max,
-            cpu_max_cores: self.cpu_max_cores,
-            cpu_weight: self.cpu_weight,
-        }
-    }
-}
 
 /// Everything the supervisor needs to run one attempt of a job.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,9 +28,6 @@ pub(crate) struct JobSpec {
     /// Stop the job when the application that started it exits.
     #[serde(default)]
     pub(crate) tied_to_application: bool,
-    /// Use the host's network instead of loopback only.
-    #[serde(default)]
-    pub(crate) host_network: bool,
     /// How failed attempts are retried.
     #[serde(default)]
     pub(crate) retry: crate::retry::RetryPolicy,
@@ -104,6 +37,9 @@ pub(crate) struct JobSpec {
     /// Do not start before this time.
     #[serde(default)]
     pub(crate) not_before: Option<Timestamp>,
+    /// Network, user, mounts and rlimits of the sandbox.
+    #[serde(default)]
+    pub(crate) sandbox: crate::options::SandboxSpec,
     pub(crate) attempt: u32,
     pub(crate) created_at: Timestamp,
 }

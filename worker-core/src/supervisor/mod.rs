@@ -8,6 +8,7 @@
 mod pump;
 pub(crate) mod verdict;
 
+use crate::options::NetworkMode;
 use crate::output_log::{OutputLogWriter, OutputStream};
 use crate::registry;
 use crate::sandbox::{self, SandboxFds, SandboxPlan};
@@ -24,8 +25,9 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use verdict::Observed;
 use worker_isolate::cgroup::{CgroupRoot, JobCgroup};
-use worker_isolate::mounts::RootfsPlan;
+use worker_isolate::mounts::{Bind, RootfsPlan};
 use worker_isolate::namespaces::{FreshPidNamespaces, Namespaces};
+use worker_isolate::privileges::ProcessLimits;
 
 /// Runs the supervisor of the job in `job_dir`; returns the process exit code.
 pub(crate) fn run(job_dir: PathBuf) -> i32 {
@@ -111,6 +113,7 @@ struct Pipes {
     stderr: (OwnedFd, OwnedFd),
     result: (OwnedFd, OwnedFd),
     reports: (OwnedFd, OwnedFd),
+    progress: (OwnedFd, OwnedFd),
     go: (OwnedFd, OwnedFd),
 }
 
@@ -122,6 +125,7 @@ impl Pipes {
             stderr: pipe()?,
             result: pipe()?,
             reports: pipe()?,
+            progress: pipe()?,
             go: pipe()?,
         })
     }
@@ -168,7 +172,12 @@ impl Supervisor {
             let stop_requested = observed.stop_requested;
             let (exit, output) = self.end_attempt(&observed);
             let attempt = self.status.attempt;
-            if stop_requested || !policy.should_retry(attempt, &exit, false) {
+            let oom_killed = self
+                .status
+                .usage
+                .as_ref()
+                .is_some_and(|usage| usage.oom_killed);
+            if stop_requested || !policy.should_retry(attempt, &exit, oom_killed) {
                 return self.finish(exit, output);
             }
             let delay = policy.backoff(attempt, crate::retry::unit_random());
@@ -314,6 +323,25 @@ impl Supervisor {
             };
             (observed, signals)
         };
+
+        // The job's code runs as this user, and owns its work directory.
+        let user = spec.sandbox.user;
+        if let Err(errno) = nix::unistd::chown(
+            &self.paths.work(),
+            Some(nix::unistd::Uid::from_raw(user.uid)),
+            Some(nix::unistd::Gid::from_raw(user.gid)),
+        ) {
+            let observed = Observed {
+                setup_failure: Some(SetupFailure {
+                    step: "chown the work directory to the job's user".into(),
+                    path: self.paths.work().display().to_string(),
+                    errno: Some(errno as i32),
+                    message: errno.desc().into(),
+                }),
+                ..Observed::default()
+            };
+            return (observed, signals);
+        }
         let pipes = match Pipes::new() {
             Ok(pipes) => pipes,
             Err(errno) => return failed(format!("cannot create pipes: {errno}"), signals),
@@ -321,20 +349,23 @@ impl Supervisor {
         if let Err(error) = pid_namespaces.prepare_next_child() {
             return failed(error_chain(&error), signals);
         }
-        let mut rootfs = RootfsPlan::new(self.paths.work());
-        rootfs.hidden.push(spec.state_dir.clone());
-        let namespaces = Namespaces {
-            network: !spec.host_network,
-            ..Namespaces::default()
-        };
         let plan = SandboxPlan {
             job_id: spec.id.to_string(),
             attempt: self.status.attempt,
             entry: prepared.entry,
             args: prepared.args.clone(),
             hostname: format!("job-{}", &spec.id.as_str()[..12]),
-            namespaces,
-            rootfs,
+            namespaces: Namespaces {
+                network: spec.sandbox.network == NetworkMode::None,
+                ..Namespaces::default()
+            },
+            rootfs: rootfs_plan(spec, self.paths.work()),
+            uid: user.uid,
+            gid: user.gid,
+            process_limits: ProcessLimits {
+                core_bytes: 0,
+                open_files: spec.sandbox.open_files_max,
+            },
         };
         let mut close = vec![
             lock.as_fd().as_raw_fd(),
@@ -343,6 +374,7 @@ impl Supervisor {
             pipes.stderr.0.as_raw_fd(),
             pipes.result.0.as_raw_fd(),
             pipes.reports.0.as_raw_fd(),
+            pipes.progress.0.as_raw_fd(),
             pipes.go.1.as_raw_fd(),
             pid_namespaces.as_raw_fd(),
         ];
@@ -357,6 +389,7 @@ impl Supervisor {
             stderr,
             result,
             reports,
+            progress,
             go,
         } = pipes;
         let sandbox_pid = match fork_single_threaded() {
@@ -367,6 +400,7 @@ impl Supervisor {
                     stderr: stderr.1,
                     result: result.1,
                     reports: reports.1,
+                    progress: progress.1,
                     go: go.0,
                     close,
                 },
@@ -374,7 +408,7 @@ impl Supervisor {
             Ok(Forked::Parent(pid)) => pid,
             Err(error) => return failed(format!("cannot fork the sandbox: {error}"), signals),
         };
-        drop((stdout.1, stderr.1, result.1, reports.1, go.0));
+        drop((stdout.1, stderr.1, result.1, reports.1, progress.1, go.0));
         self.status.sandbox_pid = Some(sandbox_pid);
 
         let mut observed = Observed::default();
@@ -395,15 +429,14 @@ impl Supervisor {
         drop(go);
 
         let grace = std::time::Duration::from_millis(spec.stop_grace_ms);
-        let mut pump = pump::Pump::new(
-            stdout.0,
-            stderr.0,
-            result.0,
-            reports.0,
-            signals,
-            sandbox_pid,
-            grace,
-        );
+        let pipes = pump::SandboxPipes {
+            stdout: stdout.0,
+            stderr: stderr.0,
+            result: result.0,
+            reports: reports.0,
+            progress: progress.0,
+        };
+        let mut pump = pump::Pump::new(pipes, signals, sandbox_pid, grace);
         if let Some(timeout_ms) = spec.timeout_ms {
             pump.time_limit(std::time::Duration::from_millis(timeout_ms));
         }
@@ -464,6 +497,16 @@ impl Supervisor {
             if let Err(error) = cgroup.kill_all() {
                 eprintln!("workernator supervisor: {}", error_chain(&error));
             }
+            // Accounting is read once every process is gone and before the
+            // cgroup (and its counters) is removed.
+            match cgroup.usage() {
+                Ok(usage) => {
+                    let usage =
+                        crate::usage::from_cgroup(&usage, self.status.started_at, Timestamp::now());
+                    self.status.usage = Some(usage);
+                }
+                Err(error) => eprintln!("workernator supervisor: {}", error_chain(&error)),
+            }
             if let Err(error) = cgroup.remove() {
                 eprintln!("workernator supervisor: {}", error_chain(&error));
             }
@@ -483,10 +526,18 @@ impl Supervisor {
                 };
             }
         }
-        let summary = match &exit {
+        let mut summary = match &exit {
             ExitReason::Succeeded => "job succeeded".to_owned(),
             other => format!("job ended: {other:?}"),
         };
+        if self
+            .status
+            .usage
+            .as_ref()
+            .is_some_and(|usage| usage.oom_killed)
+        {
+            summary.push_str(" (the OOM killer ended a process of the job: memory limit reached)");
+        }
         self.append_output(OutputStream::System, summary.as_bytes());
         if !self.keep_work_dir {
             let work = self.paths.work();
@@ -514,6 +565,28 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// The sandbox's file system for `spec`.
+fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
+    let mut rootfs = RootfsPlan::new(work);
+    rootfs.hidden.push(spec.state_dir.clone());
+    if let Some(root) = &spec.sandbox.root_dir {
+        rootfs.source_root = root.clone();
+    }
+    rootfs.tmp_options = spec.sandbox.tmp_options();
+    rootfs.shm_options = spec.sandbox.shm_options();
+    rootfs.binds = spec
+        .sandbox
+        .binds
+        .iter()
+        .map(|bind| Bind {
+            source: bind.source.clone(),
+            target: bind.target.clone(),
+            writable: bind.writable,
+        })
+        .collect();
+    rootfs
 }
 
 /// An error and its sources, on one line.

@@ -25,6 +25,7 @@ enum Source {
     Stderr,
     Result,
     Reports,
+    Progress,
     Signals,
     Application,
 }
@@ -34,6 +35,9 @@ pub(super) struct Pump {
     stderr: Option<OwnedFd>,
     result: Option<OwnedFd>,
     reports: Option<OwnedFd>,
+    /// The job's own pipe: only progress reports are taken from it.
+    progress: Option<OwnedFd>,
+    progress_reader: ReportReader,
     signals: SignalFd,
     sandbox: Pid,
     grace: Duration,
@@ -48,21 +52,29 @@ pub(super) struct Pump {
     time_limit: Option<(Instant, Duration)>,
 }
 
+/// The supervisor's ends of the pipes from the sandbox.
+pub(super) struct SandboxPipes {
+    pub(super) stdout: OwnedFd,
+    pub(super) stderr: OwnedFd,
+    pub(super) result: OwnedFd,
+    pub(super) reports: OwnedFd,
+    pub(super) progress: OwnedFd,
+}
+
 impl Pump {
     pub(super) fn new(
-        stdout: OwnedFd,
-        stderr: OwnedFd,
-        result: OwnedFd,
-        reports: OwnedFd,
+        pipes: SandboxPipes,
         signals: SignalFd,
         sandbox_pid: i32,
         grace: Duration,
     ) -> Pump {
         Pump {
-            stdout: Some(stdout),
-            stderr: Some(stderr),
-            result: Some(result),
-            reports: Some(reports),
+            stdout: Some(pipes.stdout),
+            stderr: Some(pipes.stderr),
+            result: Some(pipes.result),
+            reports: Some(pipes.reports),
+            progress: Some(pipes.progress),
+            progress_reader: ReportReader::default(),
             signals,
             sandbox: Pid::from_raw(sandbox_pid),
             grace,
@@ -101,6 +113,7 @@ impl Pump {
             || self.stderr.is_some()
             || self.result.is_some()
             || self.reports.is_some()
+            || self.progress.is_some()
     }
 
     pub(super) fn run(&mut self, supervisor: &mut Supervisor, observed: &mut Observed) {
@@ -116,6 +129,7 @@ impl Pump {
                     self.stderr = None;
                     self.result = None;
                     self.reports = None;
+                    self.progress = None;
                     continue;
                 }
             }
@@ -139,6 +153,7 @@ impl Pump {
                 (Source::Stderr, &self.stderr),
                 (Source::Result, &self.result),
                 (Source::Reports, &self.reports),
+                (Source::Progress, &self.progress),
             ] {
                 if let Some(fd) = fd {
                     sources.push(source);
@@ -205,11 +220,16 @@ impl Pump {
                 supervisor.append_output(OutputStream::System, b"the application exited");
                 self.request_stop(supervisor, observed);
             }
-            Source::Stdout | Source::Stderr | Source::Result | Source::Reports => {
+            Source::Stdout
+            | Source::Stderr
+            | Source::Result
+            | Source::Reports
+            | Source::Progress => {
                 let slot = match source {
                     Source::Stdout => &mut self.stdout,
                     Source::Stderr => &mut self.stderr,
                     Source::Result => &mut self.result,
+                    Source::Progress => &mut self.progress,
                     _ => &mut self.reports,
                 };
                 let Some(fd) = slot else { return };
@@ -227,6 +247,10 @@ impl Pump {
                     Source::Stdout => supervisor.append_output(OutputStream::Stdout, bytes),
                     Source::Stderr => supervisor.append_output(OutputStream::Stderr, bytes),
                     Source::Result => observed.result.extend_from_slice(bytes),
+                    Source::Progress => {
+                        self.progress_reader.push(bytes);
+                        self.handle_progress(supervisor);
+                    }
                     _ => {
                         self.reader.push(bytes);
                         self.handle_reports(supervisor, observed);
@@ -247,11 +271,8 @@ impl Pump {
                 Ok(Some(SandboxReport::JobExited { code })) => {
                     observed.job_end = Some(ProcessEnd::Exited(code))
                 }
-                Ok(Some(SandboxReport::Progress {
-                    done,
-                    total,
-                    message,
-                })) => supervisor.progress(done, total, message),
+                // Progress comes on the job's own pipe, not from the init.
+                Ok(Some(SandboxReport::Progress { .. })) => {}
                 Ok(Some(SandboxReport::JobSignaled { signal })) => {
                     observed.job_end = Some(ProcessEnd::Signaled(signal))
                 }
@@ -259,6 +280,29 @@ impl Pump {
                     observed.supervisor_error = Some(error.to_string());
                     self.reports = None;
                     self.kill(supervisor);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Takes progress reports from the job's own pipe; anything else there is
+    /// the job pretending to be its sandbox's init, and ends the pipe.
+    fn handle_progress(&mut self, supervisor: &mut Supervisor) {
+        loop {
+            match self.progress_reader.next_report() {
+                Ok(None) => return,
+                Ok(Some(SandboxReport::Progress {
+                    done,
+                    total,
+                    message,
+                })) => supervisor.progress(done, total, message),
+                Ok(Some(_)) | Err(_) => {
+                    supervisor.append_output(
+                        OutputStream::System,
+                        b"the job wrote something other than progress on its progress pipe; ignoring it from now on",
+                    );
+                    self.progress = None;
                     return;
                 }
             }

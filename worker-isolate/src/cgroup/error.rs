@@ -44,6 +44,8 @@ pub enum CgroupOp {
     ReadUsage,
     /// Removing a cgroup directory.
     Remove,
+    /// Checking that job cgroups can be created here.
+    CheckAccess,
 }
 
 impl fmt::Display for CgroupOp {
@@ -63,6 +65,7 @@ impl fmt::Display for CgroupOp {
             CgroupOp::Kill => f.write_str("kill the cgroup"),
             CgroupOp::ReadUsage => f.write_str("read usage"),
             CgroupOp::Remove => f.write_str("remove the cgroup"),
+            CgroupOp::CheckAccess => f.write_str("create cgroups (no write access)"),
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::CgroupError;
 
 /// Limits applied to a job's cgroup. `None` leaves a resource unlimited.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CgroupLimits {
     /// Hard memory limit in bytes (at least 1 MiB). Swap is not allowed past it:
     /// v2 also writes `memory.swap.max = 0`, v1 sets `memory.memsw.limit_in_bytes`
@@ -19,6 +19,49 @@ pub struct CgroupLimits {
     /// On v1 it becomes `cpu.shares = weight * 1024 / 100` (systemd's mapping,
     /// so the default weight 100 is the default 1024 shares).
     pub cpu_weight: Option<u16>,
+    /// Bandwidth and iops limits per block device (v1 `blkio.throttle.*`, v2
+    /// `io.max`).
+    pub io_devices: Vec<IoDeviceLimit>,
+    /// Relative io weight with cgroup v2 semantics, `1..=10000`, default 100.
+    /// v2 writes `io.weight` (or `io.bfq.weight`, clamped to 1000); v1 writes
+    /// `blkio.bfq.weight` (clamped to 1000) or, on kernels with CFQ,
+    /// `blkio.weight = weight * 5` within 10..=1000. Only schedulers with
+    /// proportional io control (BFQ, v2 iocost) act on it.
+    pub io_weight: Option<u16>,
+}
+
+/// Io limits for one block device, named by its `major:minor` numbers.
+///
+/// The numbers are not checked here (the kernel refuses unknown devices when
+/// the limit is written); workernator's `Limits` checks `/sys/dev/block` first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IoDeviceLimit {
+    /// The device's major number.
+    pub major: u32,
+    /// The device's minor number.
+    pub minor: u32,
+    /// Most bytes read per second.
+    pub read_bps: Option<u64>,
+    /// Most bytes written per second.
+    pub write_bps: Option<u64>,
+    /// Most read operations per second.
+    pub read_iops: Option<u64>,
+    /// Most write operations per second.
+    pub write_iops: Option<u64>,
+}
+
+impl IoDeviceLimit {
+    /// Each limit set, as (v1 file name, v2 `io.max` key, value).
+    pub(super) fn entries(&self) -> impl Iterator<Item = (&'static str, &'static str, u64)> {
+        [
+            ("blkio.throttle.read_bps_device", "rbps", self.read_bps),
+            ("blkio.throttle.write_bps_device", "wbps", self.write_bps),
+            ("blkio.throttle.read_iops_device", "riops", self.read_iops),
+            ("blkio.throttle.write_iops_device", "wiops", self.write_iops),
+        ]
+        .into_iter()
+        .filter_map(|(file, key, value)| value.map(|value| (file, key, value)))
+    }
 }
 
 /// Accounting read back from a job's cgroup.
@@ -34,6 +77,13 @@ pub struct CgroupUsage {
     pub memory_peak_bytes: Option<u64>,
     /// How many processes the OOM killer killed in this cgroup.
     pub oom_kills: u64,
+    /// Bytes read from block devices (0 where no io accounting is available).
+    /// On cgroup v1 buffered writes are flushed by the kernel's writeback
+    /// threads and charged to the root cgroup, so only direct io and reads
+    /// show up here; v2 charges writeback to the job.
+    pub io_read_bytes: u64,
+    /// Bytes written to block devices (see `io_read_bytes` for v1's limits).
+    pub io_write_bytes: u64,
 }
 
 /// The smallest memory limit accepted.
@@ -83,6 +133,25 @@ impl CgroupLimits {
                 return invalid("cpu_weight must be between 1 and 10000");
             }
         }
+        if let Some(weight) = self.io_weight {
+            if weight == 0 || weight > MAX_WEIGHT {
+                return invalid("io_weight must be between 1 and 10000");
+            }
+        }
+        for (index, device) in self.io_devices.iter().enumerate() {
+            if device.entries().next().is_none() {
+                return invalid("an io device limit must set at least one of read/write bps/iops");
+            }
+            if device.entries().any(|(_, _, value)| value == 0) {
+                return invalid("io bps and iops limits must be at least 1");
+            }
+            if self.io_devices[..index]
+                .iter()
+                .any(|other| (other.major, other.minor) == (device.major, device.minor))
+            {
+                return invalid("each block device may appear only once in io limits");
+            }
+        }
         Ok(())
     }
 
@@ -97,6 +166,9 @@ impl CgroupLimits {
         }
         if self.cpu_max_cores.is_some() || self.cpu_weight.is_some() {
             needed.push("cpu");
+        }
+        if !self.io_devices.is_empty() || self.io_weight.is_some() {
+            needed.push("io");
         }
         needed
     }
@@ -113,6 +185,17 @@ pub(super) fn cpu_quota_us(cores: f64) -> i64 {
     // Validated to 0.01..=1e6 cores, so 1_000..=1e11 µs: the cast is exact
     // enough and cannot saturate.
     (cores * CPU_PERIOD_US as f64).round() as i64
+}
+
+/// v1 `blkio.bfq.weight` and v2 `io.bfq.weight` (1..=1000, default 100) for
+/// a v2 io weight.
+pub(super) fn io_weight_to_bfq(weight: u16) -> u64 {
+    u64::from(weight).clamp(1, 1000)
+}
+
+/// v1 CFQ `blkio.weight` (10..=1000, default 500) for a v2 io weight.
+pub(super) fn io_weight_to_cfq(weight: u16) -> u64 {
+    (u64::from(weight) * 5).clamp(10, 1000)
 }
 
 /// cgroup v1 `cpu.shares` for a v2 weight: `weight * 1024 / 100`, within the
@@ -145,9 +228,19 @@ mod tests {
             pids_max: Some(1),
             cpu_max_cores: Some(0.5),
             cpu_weight: Some(10_000),
+            io_devices: vec![IoDeviceLimit {
+                major: 8,
+                minor: 0,
+                write_bps: Some(1),
+                ..IoDeviceLimit::default()
+            }],
+            io_weight: Some(1),
         };
         assert!(limits.validate().is_ok());
-        assert_eq!(limits.needed_controllers(), vec!["memory", "pids", "cpu"]);
+        assert_eq!(
+            limits.needed_controllers(),
+            vec!["memory", "pids", "cpu", "io"]
+        );
     }
 
     #[test]
@@ -200,6 +293,53 @@ mod tests {
             };
             assert!(rule_of(limits).contains("between 1 and 10000"));
         }
+    }
+
+    #[test]
+    fn io_rules() {
+        let device = IoDeviceLimit {
+            major: 254,
+            minor: 0,
+            ..IoDeviceLimit::default()
+        };
+        let empty = CgroupLimits {
+            io_devices: vec![device],
+            ..Default::default()
+        };
+        assert!(rule_of(empty).contains("at least one of"));
+        let zero = CgroupLimits {
+            io_devices: vec![IoDeviceLimit {
+                read_iops: Some(0),
+                ..device
+            }],
+            ..Default::default()
+        };
+        assert!(rule_of(zero).contains("at least 1"));
+        let limited = IoDeviceLimit {
+            read_bps: Some(1 << 20),
+            ..device
+        };
+        let twice = CgroupLimits {
+            io_devices: vec![limited, limited],
+            ..Default::default()
+        };
+        assert!(rule_of(twice).contains("only once"));
+        for weight in [0, 10_001] {
+            let limits = CgroupLimits {
+                io_weight: Some(weight),
+                ..Default::default()
+            };
+            assert!(rule_of(limits).contains("io_weight"));
+        }
+    }
+
+    #[test]
+    fn io_weight_conversions() {
+        assert_eq!(io_weight_to_bfq(100), 100);
+        assert_eq!(io_weight_to_bfq(10_000), 1000);
+        assert_eq!(io_weight_to_cfq(100), 500);
+        assert_eq!(io_weight_to_cfq(1), 10);
+        assert_eq!(io_weight_to_cfq(10_000), 1000);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! lists and zeros). File formats are parsed by pure functions, tested
 //! without root.
 //!
-//! v1 uses only `memory`, `pids`, `cpu`, `cpuacct` and `freezer`.
+//! v1 uses only `memory`, `pids`, `cpu`, `cpuacct`, `freezer` and `blkio`.
 //!
 //! Every method blocks briefly (bounded: `kill_all` a few seconds at worst,
 //! `remove` ~40 ms of `EBUSY` retries); call from a blocking thread in async
@@ -38,7 +38,7 @@ mod tests_tree;
 
 pub use error::{CgroupError, CgroupOp};
 pub use fake::{RecordedCall, RecordingCgroup};
-pub use limits::{CgroupLimits, CgroupUsage};
+pub use limits::{CgroupLimits, CgroupUsage, IoDeviceLimit};
 pub use root::{CgroupRoot, CgroupVersion, DEFAULT_CGROUP_ROOT};
 
 /// One job's cgroup.

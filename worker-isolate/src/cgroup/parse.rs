@@ -140,6 +140,84 @@ pub(super) fn parse_freezer_state_frozen(contents: &str) -> Result<bool, FormatE
     }
 }
 
+/// Bytes read and written, summed over block devices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct IoBytes {
+    pub(super) read: u64,
+    pub(super) write: u64,
+}
+
+fn is_device(field: &str) -> bool {
+    field
+        .split_once(':')
+        .is_some_and(|(major, minor)| major.parse::<u32>().is_ok() && minor.parse::<u32>().is_ok())
+}
+
+/// cgroup v1 `blkio.throttle.io_service_bytes`: `MAJ:MIN OP BYTES` lines per
+/// device (OP is Read, Write, Sync, Async, Discard or Total) and a final
+/// `Total BYTES`. Read and Write are summed over devices.
+pub(super) fn parse_blkio_service_bytes(contents: &str) -> Result<IoBytes, FormatError> {
+    let mut bytes = IoBytes::default();
+    for (index, line) in contents.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let bad = FormatError {
+            line: Some(index + 1),
+            reason: "expected `MAJ:MIN OP BYTES` or `Total BYTES`",
+        };
+        match fields.as_slice() {
+            [] => {}
+            ["Total", value] => {
+                value.parse::<u64>().map_err(|_| bad)?;
+            }
+            [device, op, value] if is_device(device) => {
+                let value = value.parse::<u64>().map_err(|_| bad)?;
+                match *op {
+                    "Read" => bytes.read = bytes.read.saturating_add(value),
+                    "Write" => bytes.write = bytes.write.saturating_add(value),
+                    _ => {}
+                }
+            }
+            _ => return Err(bad),
+        }
+    }
+    Ok(bytes)
+}
+
+/// cgroup v2 `io.stat`: one line per device, `MAJ:MIN key=value ...` with
+/// keys rbytes, wbytes, rios, wios, dbytes, dios (and more on some kernels).
+/// rbytes and wbytes are summed over devices.
+pub(super) fn parse_io_stat(contents: &str) -> Result<IoBytes, FormatError> {
+    let mut bytes = IoBytes::default();
+    for (index, line) in contents.lines().enumerate() {
+        let mut fields = line.split_whitespace();
+        let Some(device) = fields.next() else {
+            continue;
+        };
+        let bad = |reason| FormatError {
+            line: Some(index + 1),
+            reason,
+        };
+        if !is_device(device) {
+            return Err(bad("expected a line starting with MAJ:MIN"));
+        }
+        for field in fields {
+            let (key, value) = field
+                .split_once('=')
+                .ok_or(bad("expected key=value fields"))?;
+            let slot = match key {
+                "rbytes" => &mut bytes.read,
+                "wbytes" => &mut bytes.write,
+                _ => continue,
+            };
+            let value = value
+                .parse::<u64>()
+                .map_err(|_| bad("expected an unsigned integer value"))?;
+            *slot = slot.saturating_add(value);
+        }
+    }
+    Ok(bytes)
+}
+
 /// v2 `cgroup.controllers` / `cgroup.subtree_control`: space separated names.
 pub(super) fn parse_controllers(contents: &str) -> Vec<&str> {
     contents.split_whitespace().collect()
@@ -252,6 +330,54 @@ mod tests {
         assert_eq!(parse_freezer_state_frozen("FREEZING\n"), Ok(false));
         assert_eq!(parse_freezer_state_frozen("THAWED\n"), Ok(false));
         assert!(parse_freezer_state_frozen("frozen\n").is_err());
+    }
+
+    #[test]
+    fn blkio_service_bytes_v1() {
+        // As Linux 6.x prints it: one block per device, then the total.
+        let contents = "254:0 Read 4096\n254:0 Write 8192\n254:0 Sync 8192\n\
+                        254:0 Async 4096\n254:0 Discard 0\n254:0 Total 12288\n\
+                        8:0 Read 1\n8:0 Write 2\n8:0 Sync 0\n8:0 Async 3\n\
+                        8:0 Discard 0\n8:0 Total 3\nTotal 12291\n";
+        assert_eq!(
+            parse_blkio_service_bytes(contents),
+            Ok(IoBytes {
+                read: 4097,
+                write: 8194
+            })
+        );
+        // A cgroup that never did io.
+        assert_eq!(
+            parse_blkio_service_bytes("Total 0\n"),
+            Ok(IoBytes::default())
+        );
+        assert_eq!(
+            parse_blkio_service_bytes("254:0 Read x\n").map_err(|e| e.line),
+            Err(Some(1))
+        );
+        assert!(parse_blkio_service_bytes("sda Read 1\n").is_err());
+    }
+
+    #[test]
+    fn io_stat_v2() {
+        let contents = "8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n\
+                        8:0 rbytes=90430464 wbytes=299008000 rios=8950 wios=1252 dbytes=50331648 dios=3021\n";
+        assert_eq!(
+            parse_io_stat(contents),
+            Ok(IoBytes {
+                read: 1_459_200 + 90_430_464,
+                write: 314_773_504 + 299_008_000
+            })
+        );
+        assert_eq!(parse_io_stat(""), Ok(IoBytes::default()));
+        // Unknown keys (newer kernels add some) are skipped.
+        assert_eq!(
+            parse_io_stat("8:0 rbytes=1 wbytes=2 cost.usage=7\n"),
+            Ok(IoBytes { read: 1, write: 2 })
+        );
+        assert!(parse_io_stat("8:0 rbytes\n").is_err());
+        assert!(parse_io_stat("8:0 rbytes=-1\n").is_err());
+        assert!(parse_io_stat("total rbytes=1\n").is_err());
     }
 
     #[test]

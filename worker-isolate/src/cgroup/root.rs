@@ -144,6 +144,35 @@ impl CgroupRoot {
         &self.root
     }
 
+    /// The controllers this root offers, each with the directory where job
+    /// cgroups of it are made: on v1 those of `memory`, `pids`, `cpu`,
+    /// `cpuacct`, `freezer` and `blkio` that are mounted, on v2 what the
+    /// root's `cgroup.controllers` lists.
+    ///
+    /// # Errors
+    ///
+    /// [`CgroupError::Io`] if v2's `cgroup.controllers` cannot be read.
+    pub fn controllers(&self) -> Result<Vec<(String, PathBuf)>, CgroupError> {
+        match &self.kind {
+            Kind::V1 { mounts } => Ok(mounts
+                .iter()
+                .flat_map(|m| {
+                    m.controllers
+                        .iter()
+                        .map(|c| (c.name().to_owned(), m.dir.clone()))
+                })
+                .collect()),
+            Kind::V2 => {
+                let path = self.root.join("cgroup.controllers");
+                let contents = super::fsutil::read(&path, CgroupOp::ReadControllers)?;
+                Ok(super::parse::parse_controllers(&contents)
+                    .into_iter()
+                    .map(|c| (c.to_owned(), self.root.clone()))
+                    .collect())
+            }
+        }
+    }
+
     /// Creates the job cgroup `<parent>/<name>` and applies `limits`.
     ///
     /// `parent` (e.g. `"workernator"`, may have several `/`-separated parts)
@@ -179,6 +208,67 @@ impl CgroupRoot {
             )?)),
             Kind::V2 => Ok(Box::new(V2Job::create(&self.root, &parent, name, limits)?)),
         }
+    }
+
+    /// Checks, without creating anything, that a job cgroup with `limits`
+    /// could be created under `parent`: the limits are valid, every
+    /// controller they need is there, and the caller may write where the job
+    /// cgroup would go (the deepest existing level of `parent`, in each
+    /// hierarchy).
+    ///
+    /// # Errors
+    ///
+    /// [`CgroupError::InvalidLimit`], [`CgroupError::InvalidName`],
+    /// [`CgroupError::ControllerUnavailable`], or [`CgroupError::Io`] with
+    /// [`CgroupOp::CheckAccess`] (e.g. `EACCES` when not root and nothing
+    /// is delegated).
+    pub fn check_can_create(&self, parent: &str, limits: &CgroupLimits) -> Result<(), CgroupError> {
+        limits.validate()?;
+        let parent = check_parent(parent)?;
+        let dirs: Vec<PathBuf> = match &self.kind {
+            Kind::V1 { mounts } => {
+                for needed in limits.needed_controllers() {
+                    let needed = if needed == "io" { "blkio" } else { needed };
+                    if !mounts
+                        .iter()
+                        .any(|m| m.controllers.iter().any(|c| c.name() == needed))
+                    {
+                        return Err(CgroupError::ControllerUnavailable {
+                            controller: needed,
+                            path: self.root.join(needed),
+                        });
+                    }
+                }
+                mounts.iter().map(|m| m.dir.clone()).collect()
+            }
+            Kind::V2 => {
+                let offered_path = self.root.join("cgroup.controllers");
+                let contents = super::fsutil::read(&offered_path, CgroupOp::ReadControllers)?;
+                let offered = super::parse::parse_controllers(&contents);
+                for needed in limits.needed_controllers() {
+                    if !offered.contains(&needed) {
+                        return Err(CgroupError::ControllerUnavailable {
+                            controller: needed,
+                            path: offered_path,
+                        });
+                    }
+                }
+                vec![self.root.clone()]
+            }
+        };
+        for dir in dirs {
+            let mut deepest = dir.clone();
+            for component in parent.components() {
+                let next = deepest.join(component);
+                if !next.is_dir() {
+                    break;
+                }
+                deepest = next;
+            }
+            nix::unistd::access(&deepest, nix::unistd::AccessFlags::W_OK)
+                .map_err(|errno| CgroupError::io(CgroupOp::CheckAccess, &deepest, errno.into()))?;
+        }
+        Ok(())
     }
 
     /// Opens an existing job cgroup, e.g. to clean up after a crash;

@@ -220,6 +220,7 @@ fn host_lifecycle_limits_kill_usage_remove() {
         pids_max: Some(32),
         cpu_max_cores: Some(0.5),
         cpu_weight: Some(200),
+        ..CgroupLimits::default()
     };
     let job = root.create(&parent.name, "job", &limits).expect("create");
     check_limit_files(&root, &parent.name, "job");

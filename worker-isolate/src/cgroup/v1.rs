@@ -11,6 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use cgroups_rs::CgroupPid;
+use cgroups_rs::fs::blkio::BlkIoController;
 use cgroups_rs::fs::cpu::CpuController;
 use cgroups_rs::fs::freezer::FreezerController;
 use cgroups_rs::fs::memory::MemController;
@@ -31,15 +32,17 @@ pub(super) enum V1Controller {
     Cpu,
     CpuAcct,
     Freezer,
+    Blkio,
 }
 
 impl V1Controller {
-    pub(super) const ALL: [V1Controller; 5] = [
+    pub(super) const ALL: [V1Controller; 6] = [
         V1Controller::Memory,
         V1Controller::Pids,
         V1Controller::Cpu,
         V1Controller::CpuAcct,
         V1Controller::Freezer,
+        V1Controller::Blkio,
     ];
 
     /// The directory name under the root, and the name in errors.
@@ -50,6 +53,7 @@ impl V1Controller {
             V1Controller::Cpu => "cpu",
             V1Controller::CpuAcct => "cpuacct",
             V1Controller::Freezer => "freezer",
+            V1Controller::Blkio => "blkio",
         }
     }
 }
@@ -143,6 +147,8 @@ impl V1Job {
         limits: &CgroupLimits,
     ) -> Result<V1Job, CgroupError> {
         for needed in limits.needed_controllers() {
+            // v2's io controller is v1's blkio.
+            let needed = if needed == "io" { "blkio" } else { needed };
             let available = mounts
                 .iter()
                 .any(|m| m.controllers.iter().any(|c| c.name() == needed));
@@ -213,8 +219,52 @@ impl V1Job {
                     .map_err(lib("cpu.cfs_quota_us", dir))?;
             }
         }
+        if let Some(dir) = self.dir_with(V1Controller::Blkio) {
+            apply_io_limits(dir, limits)?;
+        }
         Ok(())
     }
+}
+
+/// Throttles (through cgroups-rs) and the io weight (written here: cgroups-rs
+/// only knows CFQ's `blkio.weight`, gone since Linux 5.0).
+fn apply_io_limits(dir: &JobDir, limits: &CgroupLimits) -> Result<(), CgroupError> {
+    let blkio = BlkIoController::new(dir.dir.clone(), dir.mount.clone(), false);
+    for device in &limits.io_devices {
+        let (major, minor) = (u64::from(device.major), u64::from(device.minor));
+        for (file, _, value) in device.entries() {
+            let result = match file {
+                "blkio.throttle.read_bps_device" => {
+                    blkio.throttle_read_bps_for_device(major, minor, value)
+                }
+                "blkio.throttle.write_bps_device" => {
+                    blkio.throttle_write_bps_for_device(major, minor, value)
+                }
+                "blkio.throttle.read_iops_device" => {
+                    blkio.throttle_read_iops_for_device(major, minor, value)
+                }
+                _ => blkio.throttle_write_iops_for_device(major, minor, value),
+            };
+            result.map_err(|e| CgroupError::library(CgroupOp::SetLimit, &dir.dir.join(file), e))?;
+        }
+    }
+    if let Some(weight) = limits.io_weight {
+        let bfq = dir.dir.join("blkio.bfq.weight");
+        let cfq = dir.dir.join("blkio.weight");
+        if bfq.exists() {
+            let value = limits::io_weight_to_bfq(weight).to_string();
+            fsutil::write(&bfq, &value, CgroupOp::SetLimit)?;
+        } else if cfq.exists() {
+            let value = limits::io_weight_to_cfq(weight).to_string();
+            fsutil::write(&cfq, &value, CgroupOp::SetLimit)?;
+        } else {
+            return Err(CgroupError::ControllerUnavailable {
+                controller: "blkio weight (blkio.bfq.weight or blkio.weight)",
+                path: dir.dir.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Creates the parent (shared, may exist) and the job directory (must not).
@@ -361,6 +411,16 @@ impl JobCgroup for V1Job {
                 CgroupOp::ReadUsage,
                 parse::parse_oom_kill,
             )?;
+        }
+        if let Some(dir) = self.dir_with(V1Controller::Blkio) {
+            let io = fsutil::read_parsed_optional(
+                &dir.dir.join("blkio.throttle.io_service_bytes"),
+                CgroupOp::ReadUsage,
+                parse::parse_blkio_service_bytes,
+            )?
+            .unwrap_or_default();
+            usage.io_read_bytes = io.read;
+            usage.io_write_bytes = io.write;
         }
         Ok(usage)
     }

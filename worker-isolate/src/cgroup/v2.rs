@@ -16,6 +16,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use cgroups_rs::CgroupPid;
+use cgroups_rs::fs::blkio::BlkIoController;
 use cgroups_rs::fs::cpu::CpuController;
 use cgroups_rs::fs::freezer::FreezerController;
 use cgroups_rs::fs::memory::MemController;
@@ -29,7 +30,7 @@ use super::parse;
 use super::{CgroupError, CgroupLimits, CgroupOp, CgroupUsage, JobCgroup, fsutil};
 
 /// Controllers enabled for job cgroups, where the kernel offers them.
-pub(super) const WANTED_CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
+pub(super) const WANTED_CONTROLLERS: [&str; 4] = ["memory", "pids", "cpu", "io"];
 
 /// A job cgroup on v2.
 #[derive(Debug)]
@@ -130,6 +131,41 @@ impl V2Job {
                     Some(CPU_PERIOD_US),
                 )
                 .map_err(lib("cpu.max"))?;
+            }
+        }
+        self.apply_io_limits(limits)
+    }
+
+    /// `io.max` through cgroups-rs (one key per write, which the kernel
+    /// merges), and the weight: `io.weight` (iocost) or `io.bfq.weight`.
+    fn apply_io_limits(&self, limits: &CgroupLimits) -> Result<(), CgroupError> {
+        let io = BlkIoController::new(self.dir.clone(), self.root.clone(), true);
+        let io_max = self.dir.join("io.max");
+        for device in &limits.io_devices {
+            let (major, minor) = (u64::from(device.major), u64::from(device.minor));
+            for (_, key, value) in device.entries() {
+                let result = match key {
+                    "rbps" => io.throttle_read_bps_for_device(major, minor, value),
+                    "wbps" => io.throttle_write_bps_for_device(major, minor, value),
+                    "riops" => io.throttle_read_iops_for_device(major, minor, value),
+                    _ => io.throttle_write_iops_for_device(major, minor, value),
+                };
+                result.map_err(|e| CgroupError::library(CgroupOp::SetLimit, &io_max, e))?;
+            }
+        }
+        if let Some(weight) = limits.io_weight {
+            let iocost = self.dir.join("io.weight");
+            let bfq = self.dir.join("io.bfq.weight");
+            if iocost.exists() {
+                fsutil::write(&iocost, &format!("default {weight}"), CgroupOp::SetLimit)?;
+            } else if bfq.exists() {
+                let value = limits::io_weight_to_bfq(weight);
+                fsutil::write(&bfq, &format!("default {value}"), CgroupOp::SetLimit)?;
+            } else {
+                return Err(CgroupError::ControllerUnavailable {
+                    controller: "io weight (io.weight or io.bfq.weight)",
+                    path: self.dir.clone(),
+                });
             }
         }
         Ok(())
@@ -269,11 +305,20 @@ impl JobCgroup for V2Job {
             parse::parse_oom_kill,
         )?
         .unwrap_or(0);
+        // Present when the io controller is enabled for the job.
+        let io = fsutil::read_parsed_optional(
+            &self.dir.join("io.stat"),
+            CgroupOp::ReadUsage,
+            parse::parse_io_stat,
+        )?
+        .unwrap_or_default();
         Ok(CgroupUsage {
             cpu_user_ns: times.user_ns,
             cpu_system_ns: times.system_ns,
             memory_peak_bytes,
             oom_kills,
+            io_read_bytes: io.read,
+            io_write_bytes: io.write,
         })
     }
 

@@ -1,0 +1,99 @@
+//! Extra bind mounts (read-only and writable) and a custom root directory.
+
+#[path = "common/attacks.rs"]
+mod attacks;
+mod common;
+
+use attacks::attempt;
+use common::jobs::Attack;
+use std::os::unix::fs::PermissionsExt;
+use workernator::{BindMount, StartOptions};
+
+workernator::init_before_main!();
+
+fn open_dir(prefix: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    dir
+}
+
+#[test]
+fn binds_are_read_only_or_writable_as_asked() {
+    if !common::privileged("binds_are_read_only_or_writable_as_asked") {
+        return;
+    }
+    let data = open_dir("workernator-test-data-");
+    std::fs::write(data.path().join("input"), "some input").unwrap();
+    let scratch = open_dir("workernator-test-scratch-");
+    let test = common::runner();
+    let attempts = attempt(
+        &test,
+        vec![
+            Attack::ReadFile("/data/input".into()),
+            Attack::WriteFile("/data/output".into()),
+            Attack::WriteFile("/scratch/output".into()),
+        ],
+        StartOptions::new()
+            .bind(BindMount::read_only(data.path(), "/data"))
+            .bind(BindMount::writable(scratch.path(), "/scratch")),
+    );
+    assert!(attempts[0].allowed, "{:?}", attempts[0]);
+    assert!(!attempts[1].allowed, "{:?}", attempts[1]);
+    assert!(
+        attempts[1].detail.contains("ReadOnlyFilesystem"),
+        "{:?}",
+        attempts[1]
+    );
+    assert!(attempts[2].allowed, "{:?}", attempts[2]);
+    assert_eq!(
+        std::fs::read_to_string(scratch.path().join("output")).unwrap(),
+        "pwned",
+        "the writable bind writes through to the host"
+    );
+    assert!(!data.path().join("output").exists());
+}
+
+#[test]
+fn a_custom_root_replaces_the_hosts() {
+    if !common::privileged("a_custom_root_replaces_the_hosts") {
+        return;
+    }
+    let root = open_dir("workernator-test-root-");
+    std::fs::create_dir(root.path().join("etc")).unwrap();
+    std::fs::write(root.path().join("etc/marker"), "custom root").unwrap();
+    std::fs::create_dir(root.path().join("opt")).unwrap();
+    let test = common::runner();
+    let attempts = attempt(
+        &test,
+        vec![
+            Attack::ListDir("/".into()),
+            Attack::ReadFile("/etc/marker".into()),
+            Attack::ReadFile("/etc/passwd".into()),
+            Attack::WriteFile("/etc/new".into()),
+        ],
+        StartOptions::new().root_dir(root.path()),
+    );
+    let listing = &attempts[0].detail;
+    assert!(attempts[0].allowed, "{listing}");
+    for entry in ["etc", "opt", "proc", "dev", "tmp", "work"] {
+        assert!(
+            listing.contains(&format!("\"{entry}\"")),
+            "{entry} in {listing}"
+        );
+    }
+    assert!(
+        !listing.contains("\"usr\""),
+        "the host's /usr is not there: {listing}"
+    );
+    assert!(attempts[1].allowed, "{:?}", attempts[1]);
+    assert!(
+        !attempts[2].allowed,
+        "the host's /etc is not there: {:?}",
+        attempts[2]
+    );
+    assert!(
+        !attempts[3].allowed,
+        "the custom root is read-only: {:?}",
+        attempts[3]
+    );
+}

@@ -1,0 +1,167 @@
+//! `probe()`: what this host supports, so users and errors can say exactly
+//! what is missing.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use worker_isolate::cgroup::{CgroupRoot, CgroupVersion};
+
+/// What this host offers workernator, as found by [`probe`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HostSupport {
+    /// The kernel's release, e.g. "6.8.0-45-generic".
+    pub kernel_release: String,
+    /// Whether this process runs as root (effective uid 0). Without root,
+    /// jobs need rootless mode, which is not implemented yet.
+    pub root: bool,
+    /// The cgroup hierarchy at `/sys/fs/cgroup`, or `None` if there is none.
+    pub cgroup: Option<CgroupSupport>,
+    /// A cgroup2 mount beside a v1 hierarchy (`/sys/fs/cgroup/unified` on
+    /// hybrid hosts), if there is one.
+    pub hybrid_cgroup2: Option<PathBuf>,
+    /// Whether the kernel has user namespaces (`user.max_user_namespaces` > 0).
+    pub user_namespaces: bool,
+    /// Whether an ordinary user may create one (needed for rootless mode):
+    /// not turned off by `kernel.unprivileged_userns_clone` or AppArmor's
+    /// `kernel.apparmor_restrict_unprivileged_userns`.
+    pub unprivileged_user_namespaces: bool,
+    /// Whether `pidfd_open` works (Linux 5.3), which job handles rely on.
+    pub pidfd: bool,
+    /// Whether seccomp filters can be installed (`Seccomp:` in
+    /// `/proc/self/status` and `errno` among the filter actions).
+    pub seccomp: bool,
+}
+
+/// The cgroup hierarchy and its controllers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CgroupSupport {
+    /// 1 or 2.
+    pub version: u8,
+    /// Where it is mounted.
+    pub root: PathBuf,
+    /// The controllers workernator uses that the host offers.
+    pub controllers: Vec<ControllerSupport>,
+}
+
+/// One cgroup controller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ControllerSupport {
+    /// Its name ("memory", "pids", "cpu", "io" or, on v1, "blkio", ...).
+    pub name: String,
+    /// Whether this process may create cgroups in it.
+    pub writable: bool,
+}
+
+impl HostSupport {
+    /// Whether the controller `name` is offered and writable.
+    pub fn controller_writable(&self, name: &str) -> bool {
+        self.cgroup.as_ref().is_some_and(|cgroup| {
+            cgroup
+                .controllers
+                .iter()
+                .any(|c| c.name == name && c.writable)
+        })
+    }
+}
+
+/// Examines this host: kernel, cgroups, namespaces, pidfd, seccomp. Cheap
+/// (a few file reads); changes nothing.
+///
+/// ```
+/// let host = workernator::probe();
+/// println!("kernel {}", host.kernel_release);
+/// if let Some(cgroup) = &host.cgroup {
+///     for controller in &cgroup.controllers {
+///         println!("cgroup v{} {}: writable {}", cgroup.version, controller.name, controller.writable);
+///     }
+/// }
+/// ```
+pub fn probe() -> HostSupport {
+    let cgroup = CgroupRoot::detect().ok().map(|root| cgroup_support(&root));
+    let hybrid_cgroup2 = match &cgroup {
+        Some(c) if c.version == 1 => CgroupRoot::at("/sys/fs/cgroup/unified")
+            .ok()
+            .filter(|root| root.version() == CgroupVersion::V2)
+            .map(|root| root.path().to_owned()),
+        _ => None,
+    };
+    HostSupport {
+        kernel_release: nix::sys::utsname::uname()
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        root: nix::unistd::geteuid().is_root(),
+        cgroup,
+        hybrid_cgroup2,
+        user_namespaces: read_number("/proc/sys/user/max_user_namespaces").is_some_and(|n| n > 0),
+        unprivileged_user_namespaces: read_number("/proc/sys/user/max_user_namespaces")
+            .is_some_and(|n| n > 0)
+            && read_number("/proc/sys/kernel/unprivileged_userns_clone") != Some(0)
+            && read_number("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") != Some(1),
+        pidfd: crate::sys::pidfd_open(std::process::id() as i32).is_ok(),
+        seccomp: seccomp_available(),
+    }
+}
+
+fn cgroup_support(root: &CgroupRoot) -> CgroupSupport {
+    let controllers = root
+        .controllers()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, dir)| ControllerSupport {
+            writable: writable(&dir),
+            name,
+        })
+        .collect();
+    CgroupSupport {
+        version: match root.version() {
+            CgroupVersion::V1 => 1,
+            CgroupVersion::V2 => 2,
+        },
+        root: root.path().to_owned(),
+        controllers,
+    }
+}
+
+fn writable(dir: &Path) -> bool {
+    nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_ok()
+}
+
+fn read_number(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+fn seccomp_available() -> bool {
+    let in_status = std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|status| status.lines().any(|line| line.starts_with("Seccomp:")));
+    let errno_action = std::fs::read_to_string("/proc/sys/kernel/seccomp/actions_avail")
+        .is_ok_and(|actions| actions.split_whitespace().any(|a| a == "errno"));
+    in_status && errno_action
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_reports_this_host() {
+        let host = probe();
+        assert!(!host.kernel_release.is_empty());
+        // Every kernel this library supports (5.12+) has pidfd.
+        assert!(host.pidfd);
+        let text = serde_json::to_string(&host).unwrap();
+        let back: HostSupport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, host);
+        if let Some(cgroup) = &host.cgroup {
+            assert!(cgroup.version == 1 || cgroup.version == 2);
+            for controller in &cgroup.controllers {
+                assert_eq!(
+                    host.controller_writable(&controller.name),
+                    controller.writable
+                );
+            }
+        }
+        assert!(!host.controller_writable("no-such-controller"));
+    }
+}
