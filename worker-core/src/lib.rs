@@ -4,6 +4,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![deny(unsafe_code)]
 
+mod admission;
 mod channel;
 mod config;
 mod crash;

@@ -1,0 +1,270 @@
+//! Owners, their queues of admissible jobs, and the fair order between them.
+//!
+//! Fairness rule: the next job comes from the owner with the smallest share,
+//! `running * SHARE_SCALE / weight` (integer arithmetic), ties broken first come
+//! first served across owners; within an owner, higher priority first, then
+//! first come first served.
+//!
+//! For the tie, an owner's head job counts as arriving when it was queued or
+//! when its owner last had a job started, whichever is later. With the plain
+//! age of the head job, an owner who queued a thousand jobs first would win
+//! every tie, and at capacity 1 (where every free slot is a tie at share 0)
+//! nobody else would start until its queue was empty. Counting from the last
+//! start makes owners with equal shares take turns, like fair queuing.
+//!
+//! Owners are kept in an ordered index keyed by (share, arrival), updated in
+//! O(log n) whenever an owner's running count or head job changes, so the
+//! fairest owner is the index's first.
+
+use super::capacity::Demand;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// Scale of a share, so that `running / weight` keeps precision in integers.
+const SHARE_SCALE: u64 = 1_000_000;
+
+/// Where a job stands in its owner's queue: higher priority first, then older.
+pub(crate) type Place = (Reverse<i32>, u64);
+
+/// A job in an owner's queue of admissible jobs.
+#[derive(Debug, Clone)]
+pub(crate) struct Queued<Id> {
+    /// The job.
+    pub(crate) id: Id,
+    /// What it counts against the budgets.
+    pub(crate) demand: Demand,
+}
+
+#[derive(Debug)]
+struct Owner<Id> {
+    weight: u64,
+    running: u64,
+    /// Sequence number taken when the owner last had a job started.
+    last_start: u64,
+    ready: BTreeMap<Place, Queued<Id>>,
+    /// The owner's key in `Owners::order`, while it has a ready job.
+    order_key: Option<(u64, u64)>,
+}
+
+/// Every owner with a job admissible or running, in fair order.
+#[derive(Debug)]
+pub(crate) struct Owners<Id> {
+    by_name: HashMap<Arc<str>, Owner<Id>>,
+    /// Weights set for owners, whether or not they have jobs now.
+    weights: HashMap<String, NonZeroU32>,
+    /// (share, arrival of the head job) -> owner, for owners with a ready job.
+    order: BTreeMap<(u64, u64), Arc<str>>,
+}
+
+impl<Id: Clone> Owners<Id> {
+    /// No owners.
+    pub(crate) fn new() -> Owners<Id> {
+        Owners {
+            by_name: HashMap::new(),
+            weights: HashMap::new(),
+            order: BTreeMap::new(),
+        }
+    }
+
+    /// The owner's name as shared text, reusing the owner's if it is known.
+    pub(crate) fn intern(&self, name: &str) -> Arc<str> {
+        match self.by_name.get_key_value(name) {
+            Some((known, _)) => Arc::clone(known),
+            None => Arc::from(name),
+        }
+    }
+
+    /// Sets `owner`'s weight: with weight 2 it gets twice the running jobs of an
+    /// owner with weight 1 when both have work waiting. The default is 1.
+    pub(crate) fn set_weight(&mut self, owner: &str, weight: NonZeroU32) {
+        if weight.get() == 1 {
+            self.weights.remove(owner);
+        } else {
+            self.weights.insert(owner.to_owned(), weight);
+        }
+        if let Some(state) = self.by_name.get_mut(owner) {
+            state.weight = u64::from(weight.get());
+            let name = self.intern(owner);
+            self.refresh(&name);
+        }
+    }
+
+    /// Adds an admissible job to `owner`'s queue at `place`.
+    pub(crate) fn push_ready(&mut self, owner: &Arc<str>, place: Place, job: Queued<Id>) {
+        self.entry(owner).ready.insert(place, job);
+        self.refresh(owner);
+    }
+
+    /// Takes the job at `place` out of `owner`'s queue.
+    pub(crate) fn remove_ready(&mut self, owner: &Arc<str>, place: Place) -> Option<Queued<Id>> {
+        let job = self.by_name.get_mut(owner)?.ready.remove(&place);
+        self.refresh(owner);
+        job
+    }
+
+    /// Moves the job at `place` from `owner`'s queue to its running jobs;
+    /// `stamp` is a fresh sequence number, the time of this start.
+    pub(crate) fn start(&mut self, owner: &Arc<str>, place: Place, stamp: u64) {
+        let state = self.entry(owner);
+        state.ready.remove(&place);
+        state.running = state.running.saturating_add(1);
+        state.last_start = stamp;
+        self.refresh(owner);
+    }
+
+    /// Counts one more running job for `owner`, which was never queued here.
+    pub(crate) fn add_running(&mut self, owner: &Arc<str>) {
+        let state = self.entry(owner);
+        state.running = state.running.saturating_add(1);
+        self.refresh(owner);
+    }
+
+    /// Counts one running job fewer for `owner`.
+    pub(crate) fn stop(&mut self, owner: &Arc<str>) {
+        if let Some(state) = self.by_name.get_mut(owner) {
+            state.running = state.running.saturating_sub(1);
+            self.refresh(owner);
+        }
+    }
+
+    /// Owners with an admissible job, fairest first, each with its head job.
+    pub(crate) fn fair_order(&self) -> impl Iterator<Item = &Queued<Id>> + '_ {
+        self.order.values().filter_map(|name| {
+            let state = self.by_name.get(name)?;
+            state.ready.first_key_value().map(|(_, job)| job)
+        })
+    }
+
+    /// How many of `owner`'s queued jobs come before `place`. O(that many).
+    pub(crate) fn ahead_of(&self, owner: &str, place: Place) -> usize {
+        self.by_name
+            .get(owner)
+            .map_or(0, |state| state.ready.range(..place).count())
+    }
+
+    /// How many of `owner`'s jobs are queued and admissible.
+    pub(crate) fn ready_len(&self, owner: &str) -> usize {
+        self.by_name.get(owner).map_or(0, |state| state.ready.len())
+    }
+
+    /// How many jobs `owner` has running.
+    pub(crate) fn running(&self, owner: &str) -> u64 {
+        self.by_name.get(owner).map_or(0, |state| state.running)
+    }
+
+    /// Whether no owner has a job queued or running.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_name.is_empty() && self.order.is_empty()
+    }
+
+    fn entry(&mut self, owner: &Arc<str>) -> &mut Owner<Id> {
+        let weight = self.weights.get(&**owner).map_or(1, |w| u64::from(w.get()));
+        self.by_name
+            .entry(Arc::clone(owner))
+            .or_insert_with(|| Owner {
+                weight,
+                running: 0,
+                last_start: 0,
+                ready: BTreeMap::new(),
+                order_key: None,
+            })
+    }
+
+    /// Puts `owner` back in its place in the fair order after a change, and
+    /// forgets it once it has nothing queued or running.
+    fn refresh(&mut self, owner: &Arc<str>) {
+        let Some(state) = self.by_name.get_mut(owner) else {
+            return;
+        };
+        let key = state.ready.first_key_value().map(|((_, seq), _)| {
+            let share = state.running.saturating_mul(SHARE_SCALE) / state.weight.max(1);
+            (share, (*seq).max(state.last_start))
+        });
+        if key != state.order_key {
+            if let Some(old) = state.order_key.take() {
+                self.order.remove(&old);
+            }
+            if let Some(new) = key {
+                self.order.insert(new, Arc::clone(owner));
+            }
+            state.order_key = key;
+        }
+        if state.running == 0 && state.ready.is_empty() {
+            self.by_name.remove(owner);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: u32) -> Queued<u32> {
+        Queued {
+            id,
+            demand: Demand::default(),
+        }
+    }
+
+    fn heads(owners: &Owners<u32>) -> Vec<u32> {
+        owners.fair_order().map(|job| job.id).collect()
+    }
+
+    #[test]
+    fn the_owner_with_the_smallest_share_comes_first_then_the_oldest_head() {
+        let mut owners = Owners::new();
+        let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
+        owners.push_ready(&a, (Reverse(0), 1), job(1));
+        owners.push_ready(&a, (Reverse(0), 2), job(2));
+        owners.push_ready(&b, (Reverse(0), 3), job(3));
+        assert_eq!(heads(&owners), [1, 3], "equal shares: oldest head first");
+        owners.start(&a, (Reverse(0), 1), 4);
+        assert_eq!(heads(&owners), [3, 2], "a has one running, b none");
+        owners.stop(&a);
+        assert_eq!(heads(&owners), [3, 2], "equal shares: a just had a turn");
+        owners.push_ready(&b, (Reverse(0), 5), job(5));
+        owners.start(&b, (Reverse(0), 3), 6);
+        owners.stop(&b);
+        assert_eq!(heads(&owners), [2, 5], "now b just had a turn");
+    }
+
+    #[test]
+    fn weight_divides_the_share() {
+        let mut owners = Owners::new();
+        owners.set_weight("heavy", NonZeroU32::MIN.saturating_add(1));
+        let (heavy, light): (Arc<str>, Arc<str>) = ("heavy".into(), "light".into());
+        owners.add_running(&heavy);
+        owners.add_running(&light);
+        owners.push_ready(&light, (Reverse(0), 1), job(1));
+        owners.push_ready(&heavy, (Reverse(0), 2), job(2));
+        assert_eq!(heads(&owners), [2, 1], "heavy's share is 1/2, light's 1");
+    }
+
+    #[test]
+    fn higher_priority_heads_its_owner_queue() {
+        let mut owners = Owners::new();
+        let a: Arc<str> = "a".into();
+        owners.push_ready(&a, (Reverse(0), 1), job(1));
+        owners.push_ready(&a, (Reverse(5), 2), job(2));
+        assert_eq!(heads(&owners), [2]);
+        assert_eq!(owners.ahead_of("a", (Reverse(0), 1)), 1);
+        assert_eq!(owners.ready_len("a"), 2);
+    }
+
+    #[test]
+    fn an_owner_with_nothing_left_is_forgotten() {
+        let mut owners = Owners::new();
+        let a: Arc<str> = "a".into();
+        owners.push_ready(&a, (Reverse(0), 1), job(1));
+        owners.start(&a, (Reverse(0), 1), 2);
+        assert!(!owners.is_empty());
+        assert_eq!(owners.running("a"), 1);
+        owners.stop(&a);
+        assert!(owners.is_empty());
+        owners.push_ready(&a, (Reverse(0), 2), job(2));
+        assert!(owners.remove_ready(&a, (Reverse(0), 2)).is_some());
+        assert!(owners.is_empty());
+    }
+}
