@@ -19,6 +19,8 @@ pub enum AppMode {
     Tickers(u32),
     /// Starts N squares, waits for all, prints "done", exits.
     Squares(u32),
+    /// Starts one ticker due in N milliseconds, prints its id and "ready".
+    Delayed(u32),
 }
 
 /// Body of each durability test file's `app_process` test: does nothing unless
@@ -34,6 +36,10 @@ pub fn app_process() {
         .cgroup_parent(cgroup)
         .stop_grace(Duration::from_millis(200))
         .tie_jobs_to_application(std::env::var_os("WORKERNATOR_TEST_APP_TIE").is_some());
+    let config = match std::env::var("WORKERNATOR_TEST_APP_CAPACITY") {
+        Ok(jobs) => config.capacity(workernator::Capacity::jobs(jobs.parse().expect("capacity"))),
+        Err(_) => config,
+    };
     let runner = Runner::open(config).expect("open runner");
     let (kind, count) = mode.split_once(':').expect("mode");
     let count: u32 = count.parse().expect("count");
@@ -48,6 +54,25 @@ pub fn app_process() {
                     .expect("start");
                 println!("started {}", job.id());
             }
+            println!("ready");
+            loop {
+                std::thread::sleep(Duration::from_secs(60));
+            }
+        }
+        "delayed" => {
+            // One job due in `count` milliseconds.
+            let options =
+                workernator::StartOptions::new().delay(Duration::from_millis(count.into()));
+            let job = runner
+                .start_with(
+                    Ticker {
+                        lines: 2,
+                        interval_ms: 10,
+                    },
+                    options,
+                )
+                .expect("start");
+            println!("started {}", job.id());
             println!("ready");
             loop {
                 std::thread::sleep(Duration::from_secs(60));
@@ -79,6 +104,7 @@ pub fn spawn_app(test: &super::TestRunner, mode: AppMode, extra_env: &[(&str, &s
     let mode = match mode {
         AppMode::Tickers(n) => format!("tickers:{n}"),
         AppMode::Squares(n) => format!("squares:{n}"),
+        AppMode::Delayed(ms) => format!("delayed:{ms}"),
     };
     let mut command = Command::new(std::env::current_exe().expect("test binary"));
     command

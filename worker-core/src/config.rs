@@ -26,9 +26,64 @@ pub struct Config {
     cgroup_parent: String,
     tie_jobs: bool,
     retention: Option<Retention>,
+    capacity: Option<Capacity>,
+    owner_weights: Vec<(String, std::num::NonZeroU32)>,
     /// Network, user, binds, root, tmpfs sizes, rlimits; set through the
     /// builder methods in `options.rs`.
     pub(crate) sandbox: crate::options::SandboxSpec,
+}
+
+/// How much a runner runs at once; jobs beyond it wait, queued, and start in
+/// fair order across owners as running ones end.
+///
+/// ```
+/// let capacity = workernator::Capacity::jobs(8).cpu_cores(4.0).memory_bytes(16 << 30);
+/// assert_eq!(capacity.max_running(), 8);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Capacity {
+    max_running: u64,
+    cpu_cores: Option<f64>,
+    memory_bytes: Option<u64>,
+}
+
+impl Capacity {
+    /// At most `max_running` jobs at once.
+    pub fn jobs(max_running: u64) -> Capacity {
+        Capacity {
+            max_running,
+            cpu_cores: None,
+            memory_bytes: None,
+        }
+    }
+
+    /// The running jobs' cpu limits add up to at most `cores`.
+    pub fn cpu_cores(mut self, cores: f64) -> Capacity {
+        self.cpu_cores = Some(cores);
+        self
+    }
+
+    /// The running jobs' memory limits add up to at most `bytes`.
+    pub fn memory_bytes(mut self, bytes: u64) -> Capacity {
+        self.memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Most jobs running at once.
+    pub fn max_running(&self) -> u64 {
+        self.max_running
+    }
+
+    pub(crate) fn to_admission(self) -> crate::admission::Capacity {
+        let mut capacity = crate::admission::Capacity::jobs(self.max_running);
+        if let Some(cores) = self.cpu_cores {
+            capacity = capacity.cpu_millicores((cores.max(0.0) * 1000.0) as u64);
+        }
+        if let Some(bytes) = self.memory_bytes {
+            capacity = capacity.memory_bytes(bytes);
+        }
+        capacity
+    }
 }
 
 /// How long finished jobs' records are kept; pruned when a runner opens.
@@ -88,6 +143,8 @@ impl Default for Config {
             cgroup_parent: "workernator".to_owned(),
             tie_jobs: false,
             retention: Some(Retention::default()),
+            capacity: None,
+            owner_weights: Vec::new(),
             sandbox: crate::options::SandboxSpec::default(),
         }
     }
@@ -154,6 +211,27 @@ impl Config {
     /// Whether jobs are tied to the application.
     pub fn ties_jobs_to_application(&self) -> bool {
         self.tie_jobs
+    }
+
+    /// Limits what runs at once; without it every job starts at once.
+    pub fn capacity(mut self, capacity: Capacity) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// The capacity, if any.
+    pub fn capacity_limit(&self) -> Option<Capacity> {
+        self.capacity
+    }
+
+    /// Gives `owner` `weight` shares of the capacity (default 1 each).
+    pub fn owner_weight(mut self, owner: impl Into<String>, weight: std::num::NonZeroU32) -> Self {
+        self.owner_weights.push((owner.into(), weight));
+        self
+    }
+
+    pub(crate) fn owner_weights(&self) -> &[(String, std::num::NonZeroU32)] {
+        &self.owner_weights
     }
 
     /// How long finished jobs are kept (`None`: forever).

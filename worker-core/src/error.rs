@@ -71,6 +71,24 @@ pub enum StartError {
     /// The state directory cannot be written.
     #[error("cannot record the job")]
     State(#[source] StateError),
+    /// The job can never start under the runner's capacity (it needs more than
+    /// the whole of it); it was not queued.
+    #[error("{reason}")]
+    NeverFits {
+        /// Which resource, and by how much.
+        reason: String,
+    },
+    /// A job with the same uniqueness key is queued or running, but its handle
+    /// cannot be had (it is of another type).
+    #[error("job {existing} already holds key '{key}', but cannot be attached: {reason}")]
+    Duplicate {
+        /// The key.
+        key: String,
+        /// The job that holds it.
+        existing: JobId,
+        /// Why it cannot be attached.
+        reason: String,
+    },
     /// The supervisor process did not start.
     #[error("cannot start the supervisor of job {id}")]
     Spawn {

@@ -98,7 +98,23 @@ impl<J: Job> JobHandle<J> {
         std::fs::write(self.paths.stop_request(), b"").map_err(|source| {
             StopError::State(StateError::io("create", self.paths.stop_request(), source))
         })?;
-        let status = self.status().map_err(StopError::State)?;
+        let mut status = self.status().map_err(StopError::State)?;
+        if status.state == crate::state::JobState::Queued && status.supervisor_pid.is_none() {
+            // Still queued: whoever takes its lock first decides; if we do, it
+            // ends here without ever running.
+            if let Ok(LockAttempt::Taken(_lock)) = JobLock::try_take(&self.paths) {
+                let current: JobStatus =
+                    state::read_json(&self.paths.status()).map_err(StopError::State)?;
+                if current.state == crate::state::JobState::Queued
+                    && current.supervisor_pid.is_none()
+                {
+                    status = current;
+                    crate::admit::finish_unstarted(&self.paths, &mut status)
+                        .map_err(StopError::State)?;
+                    return Ok(status);
+                }
+            }
+        }
         if status.supervisor_pid.is_some() {
             let foreign = match &self.supervisor {
                 Some(_) => None,
@@ -172,6 +188,12 @@ impl<J: Job> JobHandle<J> {
                     .readable()
                     .await
                     .map_err(|source| self.wait_error(source))?;
+                Ok(())
+            }
+            None if status.state == crate::state::JobState::Queued => {
+                // Waiting for admission (or its start time): its supervisor does
+                // not exist yet; look again in a while.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 Ok(())
             }
             None => {

@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 
 mod admission;
+mod admit;
 mod channel;
 mod config;
 mod crash;
@@ -32,7 +33,7 @@ mod supervisor;
 mod sys;
 mod usage;
 
-pub use config::{Config, Retention, STATE_DIR_ENV, default_state_dir};
+pub use config::{Capacity, Config, Retention, STATE_DIR_ENV, default_state_dir};
 pub use error::{AttachError, ListError, OpenError, StartError, StopError, WaitError};
 pub use handle::JobHandle;
 pub use id::{InvalidJobId, JobId};

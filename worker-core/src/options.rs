@@ -248,15 +248,19 @@ pub struct StartOptions {
     retry: Option<RetryPolicy>,
     timeout: Option<Duration>,
     not_before: Option<Timestamp>,
+    owner: Option<String>,
+    priority: i32,
+    unique_key: Option<String>,
 }
 
 /// When and how persistently a job runs: resolved from the start's options,
 /// then the job type's `#[job(...)]` settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Schedule {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout_ms: Option<u64>,
     pub(crate) not_before: Option<Timestamp>,
+    pub(crate) request: crate::admission::Request,
 }
 
 impl StartOptions {
@@ -311,6 +315,27 @@ impl StartOptions {
         self.run_at(SystemTime::now() + delay)
     }
 
+    /// Who the job is for: owners share the runner's capacity fairly (by the
+    /// weights in [`Config::owner_weight`]); jobs without one share the default
+    /// owner.
+    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// Order among the same owner's queued jobs: higher first, then first come.
+    pub fn priority(mut self, priority: i32) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// While a job with this key is queued or running, starting another with it
+    /// returns the existing job's handle instead.
+    pub fn unique_key(mut self, key: impl Into<String>) -> Self {
+        self.unique_key = Some(key.into());
+        self
+    }
+
     /// One more bind mount, after the runner's.
     pub fn bind(mut self, bind: BindMount) -> Self {
         self.binds.push(bind);
@@ -331,6 +356,15 @@ impl StartOptions {
             retry: self.retry.unwrap_or(settings.retry_policy()),
             timeout_ms: timeout.map(|limit| u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)),
             not_before: self.not_before,
+            request: crate::admission::Request {
+                owner: self.owner.clone().unwrap_or_default(),
+                priority: self.priority,
+                not_before: self
+                    .not_before
+                    .map(|t| crate::admission::Millis(t.as_millis())),
+                key: self.unique_key.clone(),
+                demand: crate::admission::Demand::default(),
+            },
         }
     }
 

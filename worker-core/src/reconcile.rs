@@ -22,6 +22,8 @@ pub(crate) enum Reconciled {
     Removed,
     /// Its files are corrupt: left for a person to look at.
     Corrupt,
+    /// Queued for admission: waiting, as it should.
+    Queued,
 }
 
 /// Each job's id and what reconciling it found (or why it could not be done).
@@ -63,6 +65,10 @@ pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {
         if status.state.is_finished() {
             paths.clear_active()?;
             return Ok(Reconciled::Finished);
+        }
+        if status.state == crate::state::JobState::Queued && status.supervisor_pid.is_none() {
+            // Waiting for admission: no supervisor yet, by design.
+            return Ok(Reconciled::Queued);
         }
     }
     let spec = match state::read_json::<JobSpec>(&paths.spec()) {

@@ -52,7 +52,9 @@ struct RunnerInner {
     config: Config,
     state: StateDir,
     /// Supervisors this process started and has not reaped yet.
-    children: Mutex<Vec<Arc<SupervisorProcess>>>,
+    children: Arc<Mutex<Vec<Arc<SupervisorProcess>>>>,
+    /// Admission control, when the runner has a capacity.
+    admission: Option<Arc<crate::admit::Admission>>,
     /// A pidfd of this process, handed to supervisors of jobs tied to it: it
     /// becomes readable when this process dies, however it dies.
     own_pidfd: Option<std::os::fd::OwnedFd>,
@@ -64,6 +66,13 @@ impl std::fmt::Debug for Runner {
             .field("state_dir", &self.inner.state.root())
             .finish_non_exhaustive()
     }
+}
+
+/// The spec of a job going to admission: its start time is admission's
+/// business, so the supervisor does not wait again.
+fn job_spec_queued(mut spec: JobSpec) -> JobSpec {
+    spec.not_before = None;
+    spec
 }
 
 /// One job as [`Runner::list`] finds it.
@@ -108,9 +117,16 @@ impl Runner {
             });
         }
         let state = StateDir::open(config.state_dir_path()).map_err(OpenError::State)?;
+        let mut queued = Vec::new();
+        let mut live = Vec::new();
         for (id, result) in reconcile::reconcile_all(&state).map_err(OpenError::State)? {
-            if let Err(error) = result {
-                tracing::warn!(job = %id, error = %crate::supervisor::error_chain(&error), "cannot reconcile job");
+            match result {
+                Ok(reconcile::Reconciled::Queued) => queued.push(id),
+                Ok(reconcile::Reconciled::Live) => live.push(id),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(job = %id, error = %crate::supervisor::error_chain(&error), "cannot reconcile job");
+                }
             }
         }
         if let Some(retention) = config.retention_policy() {
@@ -126,11 +142,62 @@ impl Runner {
         } else {
             None
         };
+        let children = Arc::new(Mutex::new(Vec::new()));
+        let launcher = || -> Result<crate::admit::Launcher, OpenError> {
+            let application =
+                match &own_pidfd {
+                    Some(fd) => Some(fd.try_clone().map_err(|source| {
+                        OpenError::State(StateError::io("dup", "pidfd", source))
+                    })?),
+                    None => None,
+                };
+            Ok(crate::admit::Launcher {
+                state: state.clone(),
+                children: Arc::clone(&children),
+                application,
+            })
+        };
+        // Without a capacity, jobs left queued (by a runner that had one) start now.
+        let capacity = config
+            .capacity_limit()
+            .map(|capacity| capacity.to_admission());
+        let admission = crate::admit::Admission::new(
+            capacity.unwrap_or(crate::admission::Capacity::jobs(u64::MAX)),
+        )
+        .map_err(|source| OpenError::State(StateError::io("create", "eventfd", source)))?;
+        {
+            let mut scheduler = admission.scheduler();
+            for (owner, weight) in config.owner_weights() {
+                scheduler.set_weight(owner, *weight);
+            }
+            for (_, id, request) in crate::admit::stored_requests(&state, &live) {
+                let _ = scheduler.restore_running(id, request);
+            }
+            for (_, id, request) in crate::admit::stored_requests(&state, &queued) {
+                if let Err(error) = scheduler.enqueue(id.clone(), request) {
+                    tracing::warn!(job = %id, %error, "cannot queue job again");
+                }
+            }
+        }
+        let admission = if capacity.is_some() || !queued.is_empty() {
+            admission
+                .spawn_thread(
+                    launcher()?,
+                    if capacity.is_some() { live } else { Vec::new() },
+                )
+                .map_err(|source| {
+                    OpenError::State(StateError::io("start", "the admission thread", source))
+                })?;
+            Some(admission)
+        } else {
+            None
+        };
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 config,
                 state,
-                children: Mutex::new(Vec::new()),
+                children,
+                admission,
                 own_pidfd,
             }),
         })
@@ -176,6 +243,12 @@ impl Runner {
         let id = JobId::generate().map_err(StartError::Id)?;
         let paths = self.inner.state.job(&id);
         let created_at = Timestamp::now();
+        let demand = crate::admission::Demand {
+            cpu_millicores: limits
+                .cpu_max_cores
+                .map_or(0, |cores| (cores * 1000.0).ceil() as u64),
+            memory_bytes: limits.memory_max_bytes.unwrap_or(0),
+        };
         let spec = JobSpec {
             format: JobSpec::FORMAT,
             id: id.clone(),
@@ -191,11 +264,23 @@ impl Runner {
             retry: schedule.retry,
             timeout_ms: schedule.timeout_ms,
             not_before: schedule.not_before,
+            request: crate::admission::Request {
+                demand,
+                ..schedule.request
+            },
             sandbox,
             attempt: 1,
             created_at,
         };
-        let status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
+        let mut status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
+        let admission = self
+            .inner
+            .admission
+            .as_ref()
+            .filter(|_| self.inner.config.capacity_limit().is_some());
+        if let Some(admission) = admission {
+            return self.queue(admission, job_spec_queued(spec), &mut status);
+        }
         // The order matters for a crash at any point (see reconcile): lock first,
         // so the job is never unaccounted for; the supervisor last.
         let lock = JobLock::create(&paths).map_err(StartError::State)?;
@@ -228,6 +313,82 @@ impl Runner {
             children.push(Arc::clone(&supervisor));
         }
         Ok(JobHandle::new(id, paths, Some(supervisor)))
+    }
+
+    /// Records `spec` as queued and hands it to admission. Holding the scheduler
+    /// while the files are written keeps the admission thread from starting
+    /// the job before it exists on disk.
+    fn queue<J: Job>(
+        &self,
+        admission: &Arc<crate::admit::Admission>,
+        spec: JobSpec,
+        status: &mut JobStatus,
+    ) -> Result<JobHandle<J>, StartError> {
+        let id = spec.id.clone();
+        let paths = self.inner.state.job(&id);
+        let mut scheduler = admission.scheduler();
+        match scheduler.enqueue(id.clone(), spec.request.clone()) {
+            Ok(()) => {}
+            Err(crate::admission::RefusedError::Duplicate { existing, key, .. }) => {
+                drop(scheduler);
+                return self
+                    .attach::<J>(&existing)
+                    .map_err(|error| StartError::Duplicate {
+                        key,
+                        existing,
+                        reason: error.to_string(),
+                    });
+            }
+            Err(refused) => {
+                return Err(StartError::NeverFits {
+                    reason: refused.to_string(),
+                });
+            }
+        }
+        status.state = JobState::Queued;
+        status.waiting = scheduler.why_waiting(&id).map(|why| why.to_string());
+        let recorded = JobLock::create(&paths).and_then(|lock| {
+            paths.create()?;
+            state::write_json_atomic(&paths.spec(), &spec)?;
+            state::write_json_atomic(&paths.status(), status)?;
+            // Queued jobs have a lock file nobody holds: the admission thread
+            // takes it to start the job.
+            drop(lock);
+            Ok(())
+        });
+        if let Err(error) = recorded {
+            scheduler.remove(&id);
+            let _ = std::fs::remove_dir_all(paths.dir());
+            let _ = paths.clear_active();
+            return Err(StartError::State(error));
+        }
+        drop(scheduler);
+        admission.wake();
+        Ok(JobHandle::new(id, paths, None))
+    }
+
+    /// Stops admitting queued jobs; running ones go on to their end.
+    pub fn drain(&self) {
+        if let Some(admission) = &self.inner.admission {
+            admission.scheduler().drain();
+        }
+    }
+
+    /// Admits queued jobs again after [`drain`](Runner::drain).
+    pub fn resume(&self) {
+        if let Some(admission) = &self.inner.admission {
+            admission.scheduler().resume();
+            admission.wake();
+        }
+    }
+
+    /// Why a queued job waits, as this runner's admission sees it.
+    pub fn why_waiting(&self, id: &JobId) -> Option<String> {
+        let admission = self.inner.admission.as_ref()?;
+        admission
+            .scheduler()
+            .why_waiting(id)
+            .map(|why| why.to_string())
     }
 
     /// A typed handle on a job started earlier, by this process or another one
@@ -331,7 +492,10 @@ impl Runner {
 
 impl Drop for RunnerInner {
     fn drop(&mut self) {
-        if let Ok(children) = self.children.get_mut() {
+        if let Some(admission) = &self.admission {
+            admission.stop();
+        }
+        if let Ok(mut children) = self.children.lock() {
             children.retain(|child| !matches!(child.try_reap(), Ok(true)));
         }
     }

@@ -16,7 +16,7 @@
 //! - Delayed jobs wait in a timer map until `not_before`.
 //! - Uniqueness: a key held by a queued or running job refuses a duplicate.
 
-// Wired into Runner in the next change; until then nothing outside the tests uses it.
+// Some builders and queries serve only the tests and the admission benchmark.
 #![allow(dead_code, unused_imports)]
 
 mod capacity;

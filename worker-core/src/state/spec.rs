@@ -37,6 +37,9 @@ pub(crate) struct JobSpec {
     /// Do not start before this time.
     #[serde(default)]
     pub(crate) not_before: Option<Timestamp>,
+    /// Owner, priority, uniqueness key and size, for admission.
+    #[serde(default)]
+    pub(crate) request: crate::admission::Request,
     /// Network, user, mounts and rlimits of the sandbox.
     #[serde(default)]
     pub(crate) sandbox: crate::options::SandboxSpec,

@@ -64,6 +64,9 @@ pub(crate) fn run(job_dir: PathBuf) -> i32 {
         }
     };
     status.supervisor_pid = Some(std::process::id() as i32);
+    // Admitted (if it was queued): from here on the supervisor is responsible.
+    status.state = JobState::Starting;
+    status.waiting = None;
     status.supervisor_start_ticks = crate::proc::start_ticks(std::process::id() as i32);
     let mut supervisor = Supervisor {
         paths,

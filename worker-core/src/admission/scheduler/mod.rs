@@ -7,6 +7,7 @@
 mod decide;
 mod why;
 
+#[allow(unused_imports)] // for the tests
 pub(crate) use decide::{LOOKAHEAD, RESERVE_AFTER_SKIPS};
 
 use super::capacity::{Capacity, Demand, Usage};

@@ -1,0 +1,218 @@
+//! The runner's admission: jobs beyond its capacity wait, queued in the state
+//! directory, and start in fair order as running ones end.
+//!
+//! A runner with a [`Capacity`](crate::Capacity) keeps a [`Scheduler`] and one
+//! thread. `start` records the job as queued (spec and status written, its lock
+//! file present but unheld) and wakes the thread; the thread starts what the
+//! scheduler admits, watches the supervisors it started through their pidfds,
+//! and tells the scheduler when each ends. Queued jobs survive the application:
+//! `Runner::open` puts them back in the queue in the order they were created.
+//! While the application is down nothing is admitted; a delayed job that came
+//! due meanwhile starts on open.
+
+use crate::admission::{Capacity, Millis, Request, Scheduler, SystemClock};
+use crate::id::JobId;
+use crate::launch::{self, SupervisorProcess};
+use crate::state::{
+    self, JobLock, JobPaths, JobState, JobStatus, LockAttempt, StateDir, StateError,
+};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::eventfd::{EfdFlags, EventFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How often jobs started by another process are checked (they have no pidfd
+/// this process can wait on until their supervisor announced itself).
+const FOREIGN_CHECK: Duration = Duration::from_millis(500);
+
+/// What the admission thread needs from the runner.
+pub(crate) struct Launcher {
+    pub(crate) state: StateDir,
+    pub(crate) children: Arc<Mutex<Vec<Arc<SupervisorProcess>>>>,
+    pub(crate) application: Option<OwnedFd>,
+}
+
+/// A job the thread watches until it ends.
+enum Watched {
+    /// Its supervisor is our child.
+    Child(Arc<SupervisorProcess>),
+    /// Started by another process (found running on open).
+    Foreign(JobPaths),
+}
+
+/// A runner's admission control.
+pub(crate) struct Admission {
+    scheduler: Mutex<Scheduler<JobId, SystemClock>>,
+    wake: EventFd,
+    stopping: AtomicBool,
+}
+
+impl Admission {
+    pub(crate) fn new(capacity: Capacity) -> std::io::Result<Arc<Admission>> {
+        Ok(Arc::new(Admission {
+            scheduler: Mutex::new(Scheduler::new(capacity, SystemClock)),
+            wake: EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?,
+            stopping: AtomicBool::new(false),
+        }))
+    }
+
+    pub(crate) fn scheduler(&self) -> MutexGuard<'_, Scheduler<JobId, SystemClock>> {
+        // A panic while holding it cannot leave the scheduler half-updated in a
+        // way that matters more than stopping admission would.
+        self.scheduler
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Makes the thread look again (a job was queued, or admission resumed).
+    pub(crate) fn wake(&self) {
+        let _ = self.wake.write(1);
+    }
+
+    /// Ends the thread.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake();
+    }
+
+    /// Starts the admission thread, which watches `running` (jobs found
+    /// running on open) besides the ones it starts.
+    pub(crate) fn spawn_thread(
+        self: &Arc<Self>,
+        launcher: Launcher,
+        running: Vec<JobId>,
+    ) -> std::io::Result<()> {
+        let admission = Arc::clone(self);
+        let watched = running
+            .into_iter()
+            .map(|id| {
+                let paths = launcher.state.job(&id);
+                (id, Watched::Foreign(paths))
+            })
+            .collect();
+        std::thread::Builder::new()
+            .name("workernator-admission".into())
+            .spawn(move || admission.run(launcher, watched))
+            .map(drop)
+    }
+
+    fn run(&self, launcher: Launcher, mut watched: Vec<(JobId, Watched)>) {
+        let mut next_foreign_check = std::time::Instant::now();
+        while !self.stopping.load(Ordering::SeqCst) {
+            let now = std::time::Instant::now();
+            let check_foreign = now >= next_foreign_check;
+            if check_foreign {
+                next_foreign_check = now + FOREIGN_CHECK;
+            }
+            watched.retain(|(id, job)| {
+                let ended = match job {
+                    Watched::Child(child) => matches!(child.try_reap(), Ok(true)),
+                    Watched::Foreign(paths) => {
+                        check_foreign && !matches!(JobLock::try_take(paths), Ok(LockAttempt::Held))
+                    }
+                };
+                if ended {
+                    self.scheduler().finished(id);
+                }
+                !ended
+            });
+            loop {
+                let admitted = self.scheduler().next_admission();
+                let Some(admitted) = admitted else { break };
+                match launch_queued(&launcher, &admitted.id) {
+                    Ok(Some(child)) => watched.push((admitted.id, Watched::Child(child))),
+                    Ok(None) => {
+                        self.scheduler().finished(&admitted.id);
+                    }
+                    Err(error) => {
+                        tracing::warn!(job = %admitted.id, error = %crate::supervisor::error_chain(&error), "cannot start queued job");
+                        self.scheduler().finished(&admitted.id);
+                    }
+                }
+            }
+            let mut timeout = self.scheduler().next_wakeup().map(|due| {
+                let now = Millis(crate::state::Timestamp::now().as_millis());
+                Duration::from_millis(due.0.saturating_sub(now.0))
+            });
+            if watched
+                .iter()
+                .any(|(_, job)| matches!(job, Watched::Foreign(_)))
+            {
+                timeout = Some(timeout.map_or(FOREIGN_CHECK, |t| t.min(FOREIGN_CHECK)));
+            }
+            let mut fds: Vec<PollFd<'_>> = vec![PollFd::new(self.wake.as_fd(), PollFlags::POLLIN)];
+            for (_, job) in &watched {
+                if let Watched::Child(child) = job {
+                    fds.push(PollFd::new(child.pidfd(), PollFlags::POLLIN));
+                }
+            }
+            let timeout = match timeout {
+                None => PollTimeout::NONE,
+                Some(wait) => PollTimeout::try_from(wait.as_millis().min(60_000) as i32 + 1)
+                    .unwrap_or(PollTimeout::MAX),
+            };
+            let _ = poll(&mut fds, timeout);
+            drop(fds);
+            let _ = self.wake.read();
+        }
+    }
+}
+
+/// Starts the supervisor of a queued job, if it is still ours to start: its
+/// lock free (no other runner took it) and no stop requested (then it ends as
+/// stopped without running). `None`: nothing to watch.
+fn launch_queued(
+    launcher: &Launcher,
+    id: &JobId,
+) -> Result<Option<Arc<SupervisorProcess>>, StateError> {
+    let paths = launcher.state.job(id);
+    let lock = match JobLock::try_take(&paths)? {
+        LockAttempt::Taken(lock) => lock,
+        LockAttempt::Held | LockAttempt::Missing => return Ok(None),
+    };
+    let mut status: JobStatus = state::read_json(&paths.status())?;
+    if status.state != JobState::Queued || status.supervisor_pid.is_some() {
+        return Ok(None);
+    }
+    if paths.stop_request().exists() {
+        finish_unstarted(&paths, &mut status)?;
+        return Ok(None);
+    }
+    let application: Option<BorrowedFd<'_>> = launcher.application.as_ref().map(|fd| fd.as_fd());
+    let child = launch::spawn_supervisor(paths.dir(), &lock, application)
+        .map_err(|source| StateError::io("start the supervisor of", paths.dir(), source))?;
+    let child = Arc::new(child);
+    if let Ok(mut children) = launcher.children.lock() {
+        children.push(Arc::clone(&child));
+    }
+    Ok(Some(child))
+}
+
+/// Ends a queued job that never ran as stopped. The caller holds its lock.
+pub(crate) fn finish_unstarted(paths: &JobPaths, status: &mut JobStatus) -> Result<(), StateError> {
+    status.waiting = None;
+    status.next_attempt_at = None;
+    status.finish(crate::state::ExitReason::Stopped);
+    state::write_json_atomic(&paths.status(), status)?;
+    let _ = std::fs::remove_dir_all(paths.work());
+    paths.clear_active()
+}
+
+/// The request stored in a queued job's spec, in creation order, for the jobs
+/// `ids`: what `Runner::open` puts back in the queue.
+pub(crate) fn stored_requests(
+    state: &StateDir,
+    ids: &[JobId],
+) -> Vec<(crate::state::Timestamp, JobId, Request)> {
+    let mut requests: Vec<_> = ids
+        .iter()
+        .filter_map(|id| {
+            let spec: crate::state::JobSpec = state::read_json(&state.job(id).spec()).ok()?;
+            Some((spec.created_at, id.clone(), spec.request))
+        })
+        .collect();
+    requests.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    requests
+}
