@@ -24,6 +24,7 @@ pub struct Config {
     limits: Limits,
     keep_work_dirs: bool,
     cgroup_parent: String,
+    output_cap: u64,
 }
 
 impl Default for Config {
@@ -34,6 +35,7 @@ impl Default for Config {
             limits: Limits::default(),
             keep_work_dirs: false,
             cgroup_parent: "workernator".to_owned(),
+            output_cap: crate::output_log::DEFAULT_OUTPUT_CAP,
         }
     }
 }
@@ -85,6 +87,24 @@ impl Config {
     pub fn cgroup_parent(mut self, parent: impl Into<String>) -> Self {
         self.cgroup_parent = parent.into();
         self
+    }
+
+    /// Keeps at most `bytes` of each job's stdout and stderr in its log (default
+    /// 1 GiB). Past the cap a system record says the output was truncated, and
+    /// the rest is read from the job and dropped: the job never waits on its log.
+    ///
+    /// ```
+    /// let config = workernator::Config::default().output_cap(64 << 20);
+    /// assert_eq!(config.output_cap_bytes(), 64 << 20);
+    /// ```
+    pub fn output_cap(mut self, bytes: u64) -> Self {
+        self.output_cap = bytes;
+        self
+    }
+
+    /// The most bytes of output kept per job.
+    pub fn output_cap_bytes(&self) -> u64 {
+        self.output_cap
     }
 
     /// The cgroup parent of jobs.

@@ -128,6 +128,7 @@ impl Runner {
             cgroup_parent: self.inner.config.cgroup_parent_path().to_owned(),
             attempt: 1,
             created_at,
+            output_cap_bytes: self.inner.config.output_cap_bytes(),
         };
         let status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
         let recorded = paths
@@ -149,6 +150,11 @@ impl Runner {
             children.push(Arc::clone(&supervisor));
         }
         Ok(JobHandle::new(id, paths, Some(supervisor)))
+    }
+
+    /// The files of job `id` in this runner's state directory.
+    pub(crate) fn job_paths(&self, id: &JobId) -> crate::state::JobPaths {
+        self.inner.state.job(id)
     }
 
     /// Reaps supervisors that have exited, so none lingers as a zombie.

@@ -178,6 +178,10 @@ pub struct JobStatus {
     /// The job's latest progress report.
     #[serde(default)]
     pub progress: Option<Progress>,
+    /// Why the output log stopped taking the job's output (disk full, I/O error),
+    /// if it did: every record before the failure is intact, later output was dropped.
+    #[serde(default)]
+    pub output_error: Option<String>,
 }
 
 impl JobStatus {
@@ -201,6 +205,7 @@ impl JobStatus {
             exit: None,
             usage: None,
             progress: None,
+            output_error: None,
         }
     }
 
