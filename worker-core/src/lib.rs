@@ -11,6 +11,7 @@ mod handle;
 mod id;
 mod job;
 mod launch;
+mod logs;
 mod outcome;
 mod output_log;
 mod registry;
@@ -26,8 +27,9 @@ pub use error::{OpenError, StartError, StopError, WaitError};
 pub use handle::JobHandle;
 pub use id::{InvalidJobId, JobId};
 pub use job::{Job, JobContext, JobError, Run};
+pub use logs::{Lines, LogError, LogOptions, Logs, MAX_LINE_LEN, OutputLine, Start};
 pub use outcome::JobFailure;
-pub use output_log::{CorruptLog, OutputRecord, OutputStream};
+pub use output_log::{CorruptLog, DEFAULT_OUTPUT_CAP, OutputRecord, OutputStream};
 pub use role::init;
 pub use runner::Runner;
 pub use state::{
