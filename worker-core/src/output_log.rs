@@ -111,6 +111,8 @@ pub(crate) struct OutputLogWriter {
     job_bytes: u64,
     dropped: u64,
     dropped_reported: u64,
+    /// The truncation notice was written.
+    truncated: bool,
     failed: bool,
     frame: Vec<u8>,
 }
@@ -143,6 +145,7 @@ impl OutputLogWriter {
             job_bytes: 0,
             dropped: 0,
             dropped_reported: 0,
+            truncated: false,
             failed: false,
             frame: Vec::with_capacity(HEADER_LEN + 1024),
         })
@@ -190,20 +193,21 @@ impl OutputLogWriter {
             return Ok(());
         }
         let room = self.cap.saturating_sub(self.job_bytes);
-        if room == 0 {
-            self.dropped += body_len;
-            return Ok(());
-        }
         let keep = body_len.min(room);
-        self.write_record(stream, &mut frame[..HEADER_LEN + keep as usize])?;
-        self.job_bytes += keep;
+        if keep > 0 {
+            self.write_record(stream, &mut frame[..HEADER_LEN + keep as usize])?;
+            self.job_bytes += keep;
+        }
         if keep < body_len {
             self.dropped += body_len - keep;
-            let notice = format!(
-                "output truncated: the job's output reached its cap of {} bytes; further output is dropped",
-                self.cap
-            );
-            self.append_system(notice.as_bytes())?;
+            if !self.truncated {
+                self.truncated = true;
+                let notice = format!(
+                    "output truncated: the job's output reached its cap of {} bytes; further output is dropped",
+                    self.cap
+                );
+                self.append_system(notice.as_bytes())?;
+            }
         }
         Ok(())
     }
@@ -506,6 +510,12 @@ mod tests {
         let records = read_all(&path).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(writer.dropped(), 0);
+        // More, later: now it is truncated, and says so once.
+        writer.append(OutputStream::Stdout, b"e").unwrap();
+        writer.append(OutputStream::Stdout, b"f").unwrap();
+        let records = read_all(&path).unwrap();
+        assert_eq!(records.len(), 3);
+        assert!(records[2].bytes.starts_with(b"output truncated"));
     }
 
     #[test]
@@ -540,6 +550,7 @@ mod tests {
             job_bytes: 0,
             dropped: 0,
             dropped_reported: 0,
+            truncated: false,
             failed: false,
             frame: Vec::new(),
         };
