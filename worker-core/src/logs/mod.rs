@@ -116,7 +116,10 @@ pub enum LogError {
         /// Where it was looked for.
         dir: PathBuf,
     },
-    /// The job's directory cannot be watched for new output.
+    /// The job's directory cannot be watched for new output. Each following
+    /// reader has an inotify instance of its own: "too many open files" here
+    /// may mean the system's `fs.inotify.max_user_instances` (often 128) is
+    /// reached.
     #[error("cannot watch {} for output of job {id}", dir.display())]
     Watch {
         /// The job.
