@@ -28,6 +28,7 @@ pub struct Config {
     retention: Option<Retention>,
     capacity: Option<Capacity>,
     owner_weights: Vec<(String, std::num::NonZeroU32)>,
+    output_cap: u64,
     /// Network, user, binds, root, tmpfs sizes, rlimits; set through the
     /// builder methods in `options.rs`.
     pub(crate) sandbox: crate::options::SandboxSpec,
@@ -146,6 +147,7 @@ impl Default for Config {
             capacity: None,
             owner_weights: Vec::new(),
             sandbox: crate::options::SandboxSpec::default(),
+            output_cap: crate::output_log::DEFAULT_OUTPUT_CAP,
         }
     }
 }
@@ -243,6 +245,24 @@ impl Config {
     /// The retention policy.
     pub fn retention_policy(&self) -> Option<Retention> {
         self.retention
+    }
+
+    /// Keeps at most `bytes` of each job's stdout and stderr in its log (default
+    /// 1 GiB). Past the cap a system record says the output was truncated, and
+    /// the rest is read from the job and dropped: the job never waits on its log.
+    ///
+    /// ```
+    /// let config = workernator::Config::default().output_cap(64 << 20);
+    /// assert_eq!(config.output_cap_bytes(), 64 << 20);
+    /// ```
+    pub fn output_cap(mut self, bytes: u64) -> Self {
+        self.output_cap = bytes;
+        self
+    }
+
+    /// The most bytes of output kept per job.
+    pub fn output_cap_bytes(&self) -> u64 {
+        self.output_cap
     }
 
     /// The cgroup parent of jobs.

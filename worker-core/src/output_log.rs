@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Which stream a record of output came from.
@@ -62,21 +62,92 @@ pub struct OutputRecord {
 
 pub(crate) const HEADER_LEN: usize = 16;
 
+/// The longest record a reader accepts; a longer length in a header means the log
+/// is corrupt. The supervisor writes records of at most its read chunk (256 KiB).
+pub(crate) const MAX_RECORD_LEN: usize = 16 << 20;
+
+/// How much of a job's own output (stdout and stderr bytes) a log keeps by default.
+pub const DEFAULT_OUTPUT_CAP: u64 = 1 << 30;
+
+/// Space set aside next to the log, given back when the disk fills so that the
+/// status and the last system records can still be written.
+const RESERVE_LEN: usize = 64 * 1024;
+
+/// Disk space is claimed ahead of the writes in steps of this size, so that a full
+/// disk refuses the claim and never leaves half a record behind.
+const PREALLOCATE_STEP: u64 = 1 << 20;
+
+/// Appending to the log failed; the log keeps every record before the failure and
+/// takes no more of the job's output.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot append to the output log {}", path.display())]
+pub(crate) struct AppendError {
+    pub(crate) path: PathBuf,
+    #[source]
+    pub(crate) source: io::Error,
+}
+
 /// Appends records to a job's output log.
+///
+/// Keeps at most `cap` bytes of the job's stdout and stderr: the record that
+/// crosses the cap is cut at it and followed by a system record saying so; later
+/// output is counted and dropped (the pipes are still drained, the job never
+/// waits). System records are always kept.
+///
+/// When a write fails (disk full, I/O error), the log is cut back to its last whole
+/// record, the space reserve is given back, a system record tells why, and further
+/// output of the job is dropped.
 pub(crate) struct OutputLogWriter {
     file: File,
+    path: PathBuf,
+    reserve: Option<PathBuf>,
+    /// Length of the log up to its last whole record.
+    len: u64,
+    /// Disk space claimed for the log so far (at least `len`).
+    allocated: u64,
+    /// Whether the file system can claim space ahead (`fallocate`).
+    can_preallocate: bool,
+    cap: u64,
+    job_bytes: u64,
+    dropped: u64,
+    dropped_reported: u64,
+    /// The truncation notice was written.
+    truncated: bool,
+    failed: bool,
     frame: Vec<u8>,
 }
 
 impl OutputLogWriter {
-    pub(crate) fn create(path: &Path) -> io::Result<Self> {
+    /// Opens (creating) the log at `path`, keeping at most `cap` bytes of the job's
+    /// output, and sets a small space reserve aside beside it.
+    pub(crate) fn create(path: &Path, cap: u64) -> io::Result<Self> {
         let file = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .open(path)?;
+        let len = file.metadata()?.len();
+        let reserve = path.with_extension("reserve");
+        let reserve = match std::fs::write(&reserve, [0u8; RESERVE_LEN]) {
+            Ok(()) => Some(reserve),
+            Err(_) => {
+                let _ = std::fs::remove_file(&reserve);
+                None
+            }
+        };
         Ok(OutputLogWriter {
             file,
-            frame: Vec::with_capacity(HEADER_LEN + 64 * 1024),
+            path: path.to_owned(),
+            reserve,
+            len,
+            allocated: len,
+            can_preallocate: true,
+            cap,
+            job_bytes: 0,
+            dropped: 0,
+            dropped_reported: 0,
+            truncated: false,
+            failed: false,
+            frame: Vec::with_capacity(HEADER_LEN + 1024),
         })
     }
 
@@ -86,16 +157,185 @@ impl OutputLogWriter {
 
     /// Appends one record with a single write, so a reader sees it whole or not at all
     /// (bar a crash in the middle, which readers tolerate).
-    pub(crate) fn append(&mut self, stream: OutputStream, bytes: &[u8]) -> io::Result<()> {
-        let timestamp_ns = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|since| u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
-            .unwrap_or(0);
-        self.frame.clear();
-        encode_header(&mut self.frame, stream, timestamp_ns, bytes.len());
-        self.frame.extend_from_slice(bytes);
-        self.file.write_all(&self.frame)
+    ///
+    /// # Errors
+    ///
+    /// Only the first failure of the log is returned; afterwards it drops output.
+    pub(crate) fn append(&mut self, stream: OutputStream, bytes: &[u8]) -> Result<(), AppendError> {
+        let mut frame = std::mem::take(&mut self.frame);
+        frame.clear();
+        frame.resize(HEADER_LEN, 0);
+        frame.extend_from_slice(bytes);
+        let result = self.append_framed(stream, &mut frame);
+        self.frame = frame;
+        result
     }
+
+    /// Appends the record whose bytes are `frame[HEADER_LEN..]`, writing its header
+    /// into `frame[..HEADER_LEN]` in place: the job's bytes are written straight from
+    /// the buffer they were read into.
+    ///
+    /// # Errors
+    ///
+    /// As [`append`](Self::append).
+    pub(crate) fn append_framed(
+        &mut self,
+        stream: OutputStream,
+        frame: &mut [u8],
+    ) -> Result<(), AppendError> {
+        let body_len = frame.len().saturating_sub(HEADER_LEN) as u64;
+        if stream == OutputStream::System {
+            self.report_dropped()?;
+            return self.write_record(stream, frame);
+        }
+        if self.failed {
+            self.dropped += body_len;
+            return Ok(());
+        }
+        let room = self.cap.saturating_sub(self.job_bytes);
+        let keep = body_len.min(room);
+        if keep > 0 {
+            self.write_record(stream, &mut frame[..HEADER_LEN + keep as usize])?;
+            self.job_bytes += keep;
+        }
+        if keep < body_len {
+            self.dropped += body_len - keep;
+            if !self.truncated {
+                self.truncated = true;
+                let notice = format!(
+                    "output truncated: the job's output reached its cap of {} bytes; further output is dropped",
+                    self.cap
+                );
+                self.append_system(notice.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many bytes of the job's output were dropped (past the cap or after a failure).
+    #[cfg(test)]
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    fn append_system(&mut self, text: &[u8]) -> Result<(), AppendError> {
+        let mut frame = vec![0u8; HEADER_LEN];
+        frame.extend_from_slice(text);
+        self.write_record(OutputStream::System, &mut frame)
+    }
+
+    /// Before the next system record, says how much was dropped since last said.
+    fn report_dropped(&mut self) -> Result<(), AppendError> {
+        if self.dropped > self.dropped_reported && !self.failed {
+            self.dropped_reported = self.dropped;
+            let notice = format!(
+                "output dropped: {} bytes past the cap of {} bytes",
+                self.dropped, self.cap
+            );
+            self.append_system(notice.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn write_record(&mut self, stream: OutputStream, frame: &mut [u8]) -> Result<(), AppendError> {
+        let body_len = frame.len() - HEADER_LEN;
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        encode_header(&mut header, stream, now_ns(), body_len);
+        frame[..HEADER_LEN].copy_from_slice(&header);
+        let result = self
+            .preallocate(frame.len() as u64)
+            .and_then(|()| self.file.write_all(frame));
+        match result {
+            Ok(()) => {
+                self.len += frame.len() as u64;
+                Ok(())
+            }
+            Err(_) if self.failed => {
+                // Already reported: only system records are still tried, best effort.
+                let _ = self.file.set_len(self.len);
+                Ok(())
+            }
+            Err(source) => Err(self.fail(source)),
+        }
+    }
+
+    /// Claims disk space for `more` bytes past the log's end before writing them, so
+    /// that a full disk refuses the claim rather than half a write.
+    fn preallocate(&mut self, more: u64) -> io::Result<()> {
+        let needed = self.len + more;
+        if !self.can_preallocate || needed <= self.allocated {
+            return Ok(());
+        }
+        let step = needed.div_ceil(PREALLOCATE_STEP) * PREALLOCATE_STEP;
+        for upto in [step, needed] {
+            let (offset, len) = (self.len as libc::off_t, (upto - self.len) as libc::off_t);
+            match nix::fcntl::fallocate(
+                &self.file,
+                nix::fcntl::FallocateFlags::FALLOC_FL_KEEP_SIZE,
+                offset,
+                len,
+            )
+            .map_err(io::Error::from)
+            {
+                Ok(()) => {
+                    self.allocated = upto;
+                    return Ok(());
+                }
+                Err(error) if error.raw_os_error() == Some(libc::ENOSPC) => continue,
+                Err(error)
+                    if matches!(
+                        error.raw_os_error(),
+                        Some(libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL)
+                    ) =>
+                {
+                    self.can_preallocate = false;
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(io::Error::from_raw_os_error(libc::ENOSPC))
+    }
+
+    /// Records the log's first failure: cuts it back to its last whole record, gives
+    /// the space reserve back, and says why in a last system record.
+    fn fail(&mut self, source: io::Error) -> AppendError {
+        self.failed = true;
+        let _ = self.file.set_len(self.len);
+        if let Some(reserve) = self.reserve.take() {
+            let _ = std::fs::remove_file(reserve);
+        }
+        let mut frame = Vec::new();
+        let notice = format!(
+            "output lost: cannot write the output log: {source}; further output is dropped"
+        );
+        encode_header(&mut frame, OutputStream::System, now_ns(), notice.len());
+        frame.extend_from_slice(notice.as_bytes());
+        if self.file.write_all(&frame).is_ok() {
+            self.len += frame.len() as u64;
+        } else {
+            let _ = self.file.set_len(self.len);
+        }
+        AppendError {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+impl Drop for OutputLogWriter {
+    fn drop(&mut self) {
+        if let Some(reserve) = self.reserve.take() {
+            let _ = std::fs::remove_file(reserve);
+        }
+    }
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 fn encode_header(frame: &mut Vec<u8>, stream: OutputStream, timestamp_ns: u64, len: usize) {
@@ -113,6 +353,34 @@ pub struct CorruptLog {
     pub offset: u64,
 }
 
+/// The header of one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) stream: OutputStream,
+    pub(crate) timestamp_ns: u64,
+    /// Length of the bytes that follow the header.
+    pub(crate) len: usize,
+}
+
+/// Decodes the header at the start of `bytes` (at least [`HEADER_LEN`] long), which
+/// sits at `offset` in the log.
+pub(crate) fn decode_header(bytes: &[u8], offset: u64) -> Result<Header, CorruptLog> {
+    let corrupt = CorruptLog { offset };
+    let header = bytes.get(..HEADER_LEN).ok_or(corrupt.clone())?;
+    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    let stream = OutputStream::from_code(header[4]).ok_or(corrupt.clone())?;
+    if header[5..8] != [0, 0, 0] || len > MAX_RECORD_LEN {
+        return Err(corrupt);
+    }
+    let mut stamp = [0u8; 8];
+    stamp.copy_from_slice(&header[8..16]);
+    Ok(Header {
+        stream,
+        timestamp_ns: u64::from_le_bytes(stamp),
+        len,
+    })
+}
+
 /// Decodes the whole records at the start of `bytes`; returns them and how many
 /// bytes they took. A partial record at the end is left unconsumed.
 pub(crate) fn decode_records(
@@ -122,25 +390,16 @@ pub(crate) fn decode_records(
     let mut records = Vec::new();
     let mut at = 0;
     while let Some(header) = bytes.get(at..at + HEADER_LEN) {
-        let corrupt = CorruptLog {
-            offset: base_offset + at as u64,
-        };
-        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let stream = OutputStream::from_code(header[4]).ok_or(corrupt.clone())?;
-        if header[5..8] != [0, 0, 0] {
-            return Err(corrupt);
-        }
-        let mut stamp = [0u8; 8];
-        stamp.copy_from_slice(&header[8..16]);
-        let Some(body) = bytes.get(at + HEADER_LEN..at + HEADER_LEN + len) else {
+        let header = decode_header(header, base_offset + at as u64)?;
+        let Some(body) = bytes.get(at + HEADER_LEN..at + HEADER_LEN + header.len) else {
             break;
         };
         records.push(OutputRecord {
-            stream,
-            timestamp_ns: u64::from_le_bytes(stamp),
+            stream: header.stream,
+            timestamp_ns: header.timestamp_ns,
             bytes: body.to_vec(),
         });
-        at += HEADER_LEN + len;
+        at += HEADER_LEN + header.len;
     }
     Ok((records, at))
 }
@@ -165,7 +424,7 @@ mod tests {
     fn records_round_trip_binary_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("output.log");
-        let mut writer = OutputLogWriter::create(&path).unwrap();
+        let mut writer = OutputLogWriter::create(&path, DEFAULT_OUTPUT_CAP).unwrap();
         writer.append(OutputStream::Stdout, b"hello\n").unwrap();
         writer
             .append(OutputStream::Stderr, &[0, 0xff, 0xfe, b'\n'])
@@ -203,6 +462,115 @@ mod tests {
         assert_eq!(
             decode_records(&wire, 100).unwrap_err(),
             CorruptLog { offset: 117 }
+        );
+    }
+
+    fn job_bytes(records: &[OutputRecord]) -> Vec<u8> {
+        records
+            .iter()
+            .filter(|r| r.stream != OutputStream::System)
+            .flat_map(|r| r.bytes.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn the_cap_cuts_the_crossing_record_and_drops_the_rest_visibly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("output.log");
+        let mut writer = OutputLogWriter::create(&path, 10).unwrap();
+        writer.append(OutputStream::Stdout, b"123456").unwrap();
+        writer.append(OutputStream::Stderr, b"abcdef").unwrap();
+        writer.append(OutputStream::Stdout, b"more").unwrap();
+        writer
+            .append(OutputStream::System, b"job succeeded")
+            .unwrap();
+        assert_eq!(writer.dropped(), 6);
+        let records = read_all(&path).unwrap();
+        assert_eq!(job_bytes(&records), b"123456abcd");
+        let system: Vec<String> = records
+            .iter()
+            .filter(|r| r.stream == OutputStream::System)
+            .map(|r| String::from_utf8_lossy(&r.bytes).into_owned())
+            .collect();
+        assert_eq!(system.len(), 3, "{system:?}");
+        assert!(system[0].starts_with("output truncated"), "{system:?}");
+        assert!(system[1].contains("6 bytes past the cap"), "{system:?}");
+        assert_eq!(system[2], "job succeeded");
+    }
+
+    #[test]
+    fn output_exactly_at_the_cap_is_not_called_truncated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("output.log");
+        let mut writer = OutputLogWriter::create(&path, 4).unwrap();
+        writer.append(OutputStream::Stdout, b"abcd").unwrap();
+        writer
+            .append(OutputStream::System, b"job succeeded")
+            .unwrap();
+        let records = read_all(&path).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(writer.dropped(), 0);
+        // More, later: now it is truncated, and says so once.
+        writer.append(OutputStream::Stdout, b"e").unwrap();
+        writer.append(OutputStream::Stdout, b"f").unwrap();
+        let records = read_all(&path).unwrap();
+        assert_eq!(records.len(), 3);
+        assert!(records[2].bytes.starts_with(b"output truncated"));
+    }
+
+    #[test]
+    fn the_reserve_is_set_aside_and_removed_with_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("output.log");
+        let writer = OutputLogWriter::create(&path, DEFAULT_OUTPUT_CAP).unwrap();
+        let reserve = dir.path().join("output.reserve");
+        assert_eq!(
+            std::fs::metadata(&reserve).unwrap().len(),
+            RESERVE_LEN as u64
+        );
+        drop(writer);
+        assert!(!reserve.exists());
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_once_and_later_output_dropped() {
+        // /dev/full fails every write with ENOSPC.
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut writer = OutputLogWriter {
+            file,
+            path: PathBuf::from("/dev/full"),
+            reserve: None,
+            len: 0,
+            allocated: 0,
+            can_preallocate: false,
+            cap: DEFAULT_OUTPUT_CAP,
+            job_bytes: 0,
+            dropped: 0,
+            dropped_reported: 0,
+            truncated: false,
+            failed: false,
+            frame: Vec::new(),
+        };
+        let error = writer.append(OutputStream::Stdout, b"abc").unwrap_err();
+        assert_eq!(error.source.raw_os_error(), Some(libc::ENOSPC));
+        assert!(error.to_string().contains("/dev/full"), "{error}");
+        writer.append(OutputStream::Stdout, b"defg").unwrap();
+        writer
+            .append(OutputStream::System, b"job succeeded")
+            .unwrap();
+        assert_eq!(writer.dropped(), 4);
+    }
+
+    #[test]
+    fn an_absurd_length_is_corrupt_not_a_wait() {
+        let mut wire = Vec::new();
+        encode_header(&mut wire, OutputStream::Stdout, 7, MAX_RECORD_LEN + 1);
+        assert_eq!(
+            decode_records(&wire, 0).unwrap_err(),
+            CorruptLog { offset: 0 }
         );
     }
 }

@@ -271,6 +271,7 @@ impl Runner {
             sandbox,
             attempt: 1,
             created_at,
+            output_cap_bytes: self.inner.config.output_cap_bytes(),
         };
         let mut status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
         let admission = self
@@ -480,6 +481,11 @@ impl Runner {
             }
         }
         self.reap_finished();
+    }
+
+    /// The files of job `id` in this runner's state directory.
+    pub(crate) fn job_paths(&self, id: &JobId) -> crate::state::JobPaths {
+        self.inner.state.job(id)
     }
 
     /// Reaps supervisors that have exited, so none lingers as a zombie.

@@ -45,6 +45,13 @@ pub(crate) struct JobSpec {
     pub(crate) sandbox: crate::options::SandboxSpec,
     pub(crate) attempt: u32,
     pub(crate) created_at: Timestamp,
+    /// Most bytes of the job's stdout and stderr its log keeps.
+    #[serde(default = "default_output_cap")]
+    pub(crate) output_cap_bytes: u64,
+}
+
+fn default_output_cap() -> u64 {
+    crate::output_log::DEFAULT_OUTPUT_CAP
 }
 
 impl JobSpec {

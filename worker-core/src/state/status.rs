@@ -222,6 +222,10 @@ pub struct JobStatus {
     /// The earlier attempts, oldest first.
     #[serde(default)]
     pub attempts: Vec<AttemptRecord>,
+    /// Why the output log stopped taking the job's output (disk full, I/O error),
+    /// if it did: every record before the failure is intact, later output was dropped.
+    #[serde(default)]
+    pub output_error: Option<String>,
 }
 
 impl JobStatus {
@@ -248,6 +252,7 @@ impl JobStatus {
             waiting: None,
             next_attempt_at: None,
             attempts: Vec::new(),
+            output_error: None,
         }
     }
 

@@ -243,9 +243,11 @@ impl Supervisor {
             )
         })?;
         let args = serde_json::to_vec(&spec.args).map_err(|error| error.to_string())?;
-        let mut log = OutputLogWriter::create(&self.paths.output())
+        let mut log = OutputLogWriter::create(&self.paths.output(), spec.output_cap_bytes)
             .map_err(|error| format!("cannot create {}: {error}", self.paths.output().display()))?;
-        let _ = log.append(OutputStream::System, b"supervisor started");
+        if let Err(error) = log.append(OutputStream::System, b"supervisor started") {
+            self.status.output_error = Some(error_chain(&error));
+        }
         self.log = Some(log);
         Ok(Some(Prepared { spec, entry, args }))
     }
@@ -478,7 +480,9 @@ impl Supervisor {
         self.status.state = JobState::Running;
         self.status.started_at = Some(Timestamp::now());
         if let Some(log) = &mut self.log {
-            let _ = log.append(OutputStream::System, b"job started");
+            if let Err(error) = log.append(OutputStream::System, b"job started") {
+                self.status.output_error = Some(error_chain(&error));
+            }
         }
         if let Err(message) = self.write_status() {
             eprintln!("workernator supervisor: {message}");
@@ -488,8 +492,28 @@ impl Supervisor {
     fn append_output(&mut self, stream: OutputStream, bytes: &[u8]) {
         if let Some(log) = &mut self.log {
             if let Err(error) = log.append(stream, bytes) {
-                eprintln!("workernator supervisor: cannot write the output log: {error}");
+                self.output_failed(&error);
             }
+        }
+    }
+
+    /// Appends the job's bytes in `frame[HEADER_LEN..]`, framing them in place.
+    fn append_output_framed(&mut self, stream: OutputStream, frame: &mut [u8]) {
+        if let Some(log) = &mut self.log {
+            if let Err(error) = log.append_framed(stream, frame) {
+                self.output_failed(&error);
+            }
+        }
+    }
+
+    /// The log took its first write failure (the log drops output from now on):
+    /// the status says so at once.
+    fn output_failed(&mut self, error: &crate::output_log::AppendError) {
+        let message = error_chain(error);
+        eprintln!("workernator supervisor: {message}");
+        self.status.output_error = Some(message);
+        if let Err(message) = self.write_status() {
+            eprintln!("workernator supervisor: {message}");
         }
     }
 

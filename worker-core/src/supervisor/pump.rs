@@ -4,7 +4,7 @@ use super::Supervisor;
 use super::verdict::{Observed, ProcessEnd};
 use crate::channel::ReportReader;
 use crate::channel::SandboxReport;
-use crate::output_log::OutputStream;
+use crate::output_log::{HEADER_LEN, OutputStream};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
@@ -17,7 +17,12 @@ use std::time::{Duration, Instant};
 /// of the namespace dies with it, so this only guards against the unforeseen).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 
-const READ_CHUNK: usize = 64 * 1024;
+/// Most bytes read from a pipe at once, and so the largest record of job output.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Capacity asked for the job's stdout and stderr pipes: a job writing fast runs
+/// on while the supervisor writes the previous chunk to the log.
+const PIPE_CAPACITY: i32 = 1 << 20;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -68,6 +73,10 @@ impl Pump {
         sandbox_pid: i32,
         grace: Duration,
     ) -> Pump {
+        for pipe in [&pipes.stdout, &pipes.stderr] {
+            // Best effort: the system's pipe-max-size may be lower.
+            let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_CAPACITY));
+        }
         Pump {
             stdout: Some(pipes.stdout),
             stderr: Some(pipes.stderr),
@@ -79,7 +88,9 @@ impl Pump {
             sandbox: Pid::from_raw(sandbox_pid),
             grace,
             reader: ReportReader::default(),
-            buffer: vec![0; READ_CHUNK],
+            // Room for a record header before the bytes: output is read in place
+            // and written to the log from the same buffer.
+            buffer: vec![0; HEADER_LEN + READ_CHUNK],
             stop_deadline: None,
             killed: false,
             exited_at: None,
@@ -233,7 +244,7 @@ impl Pump {
                     _ => &mut self.reports,
                 };
                 let Some(fd) = slot else { return };
-                let count = match nix::unistd::read(fd.as_fd(), &mut self.buffer) {
+                let count = match nix::unistd::read(fd.as_fd(), &mut self.buffer[HEADER_LEN..]) {
                     Ok(count) => count,
                     Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => return,
                     Err(_) => 0,
@@ -242,17 +253,17 @@ impl Pump {
                     *slot = None;
                     return;
                 }
-                let bytes = &self.buffer[..count];
+                let frame = &mut self.buffer[..HEADER_LEN + count];
                 match source {
-                    Source::Stdout => supervisor.append_output(OutputStream::Stdout, bytes),
-                    Source::Stderr => supervisor.append_output(OutputStream::Stderr, bytes),
-                    Source::Result => observed.result.extend_from_slice(bytes),
+                    Source::Stdout => supervisor.append_output_framed(OutputStream::Stdout, frame),
+                    Source::Stderr => supervisor.append_output_framed(OutputStream::Stderr, frame),
+                    Source::Result => observed.result.extend_from_slice(&frame[HEADER_LEN..]),
                     Source::Progress => {
-                        self.progress_reader.push(bytes);
+                        self.progress_reader.push(&frame[HEADER_LEN..]);
                         self.handle_progress(supervisor);
                     }
                     _ => {
-                        self.reader.push(bytes);
+                        self.reader.push(&frame[HEADER_LEN..]);
                         self.handle_reports(supervisor, observed);
                     }
                 }

@@ -1,0 +1,56 @@
+//! 100 readers of a job writing 256 MiB as fast as it can all get exactly the
+//! bytes it wrote, and the application's memory stays bounded meanwhile.
+
+mod common;
+#[path = "common/output_jobs.rs"]
+mod output_jobs;
+
+use output_jobs::{Spew, digest_stdout, proc_status_kib, spew_digest};
+
+workernator::init_before_main!();
+
+const READERS: usize = 100;
+const BYTES: u64 = 256 << 20;
+
+/// The bound: each reader holds a 512 KiB window and one record of at most
+/// 256 KiB, so 100 readers need under 100 MiB; 64 MiB more for the runtime, the
+/// allocator's slack and the test's own buffers. The output itself (256 MiB) is
+/// on disk and never held.
+const MEMORY_BOUND_KIB: u64 = (READERS as u64) * 1024 + 64 * 1024;
+
+#[test]
+fn a_hundred_readers_get_identical_bytes_in_bounded_memory() {
+    if !common::privileged("a_hundred_readers_get_identical_bytes_in_bounded_memory") {
+        return;
+    }
+    let expected = spew_digest(BYTES, 7);
+    let test = common::runner();
+    let rt = output_jobs::multi_thread_rt();
+    let peak_before = proc_status_kib("VmHWM");
+    let job = test
+        .runner
+        .start(Spew {
+            bytes: BYTES,
+            seed: 7,
+        })
+        .unwrap();
+    let readers: Vec<_> = (0..READERS)
+        .map(|_| {
+            let mut logs = job.logs();
+            rt.spawn(async move { digest_stdout(&mut logs).await })
+        })
+        .collect();
+    assert_eq!(rt.block_on(job.wait()).unwrap(), BYTES);
+    for reader in readers {
+        let (digest, system) = rt.block_on(reader).unwrap();
+        assert_eq!(digest, expected, "a reader got other bytes");
+        assert_eq!(system.last().map(String::as_str), Some("job succeeded"));
+    }
+    let peak_after = proc_status_kib("VmHWM");
+    let grown = peak_after.saturating_sub(peak_before);
+    assert!(
+        grown < MEMORY_BOUND_KIB,
+        "peak memory grew by {grown} KiB with {READERS} readers; bound {MEMORY_BOUND_KIB} KiB"
+    );
+    eprintln!("peak memory grew by {grown} KiB (bound {MEMORY_BOUND_KIB} KiB)");
+}
