@@ -16,6 +16,7 @@ mod outcome;
 mod output_log;
 mod proc;
 mod reconcile;
+mod record;
 mod registry;
 mod retention;
 mod retry;
