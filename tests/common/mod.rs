@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod cli;
 pub mod jobs;
 
 use std::path::{Path, PathBuf};

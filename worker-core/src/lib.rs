@@ -22,6 +22,7 @@ mod output_log;
 mod probe;
 mod proc;
 mod reconcile;
+mod record;
 mod registry;
 mod retention;
 mod retry;

@@ -31,6 +31,10 @@ use worker_isolate::privileges::ProcessLimits;
 
 /// Runs the supervisor of the job in `job_dir`; returns the process exit code.
 pub(crate) fn run(job_dir: PathBuf) -> i32 {
+    // Before any descriptor is opened: descriptor 4 is the application's pidfd
+    // only if the launcher handed one down (tied jobs). Taken later, it could be
+    // one of our own (the signalfd) and end up owned twice.
+    let application = crate::sys::inherited_fd(crate::launch::APPLICATION_FD);
     // First: a stop request that arrives during setup must wait for the loop, not
     // kill us before we can clean up.
     let signals = match block_signals() {
@@ -74,7 +78,7 @@ pub(crate) fn run(job_dir: PathBuf) -> i32 {
         log: None,
         cgroup: None,
         keep_work_dir: false,
-        application: crate::sys::inherited_fd(crate::launch::APPLICATION_FD),
+        application,
     };
     let code = supervisor.supervise(signals, &lock);
     drop(lock);

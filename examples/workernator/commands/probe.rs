@@ -1,0 +1,80 @@
+//! `probe [--json]`: what this host supports.
+
+use super::{print, print_line};
+use crate::adapters::probe::{self, HostReport};
+use crate::error::{CliError, exit};
+use crate::render::json::to_line;
+use std::fmt::Write;
+
+pub(crate) fn run(as_json: bool) -> Result<i32, CliError> {
+    let report = probe::probe();
+    if as_json {
+        print_line(&to_line(&report))?;
+    } else {
+        print(&human(&report))?;
+    }
+    Ok(exit::OK)
+}
+
+fn human(report: &HostReport) -> String {
+    let yes_no = |flag: bool| if flag { "yes" } else { "no" };
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let mut text = String::new();
+    let kernel = report.kernel.as_deref().unwrap_or("unknown");
+    let _ = writeln!(text, "Kernel:            {kernel}");
+    let _ = writeln!(text, "Root:              {}", yes_no(report.root));
+    let _ = writeln!(
+        text,
+        "User namespaces:   {}",
+        yes_no(report.user_namespaces)
+    );
+    let _ = writeln!(
+        text,
+        "cgroup v1:         {}",
+        list(&report.cgroup.v1_controllers)
+    );
+    match &report.cgroup.v2_mount {
+        Some(mount) => {
+            let _ = writeln!(
+                text,
+                "cgroup v2:         {mount} (controllers: {})",
+                list(&report.cgroup.v2_controllers)
+            );
+        }
+        None => {
+            let _ = writeln!(text, "cgroup v2:         not mounted");
+        }
+    }
+    let supports = &report.supports;
+    let options = [
+        ("--cpu", supports.cpu_limit),
+        ("--memory", supports.memory_limit),
+        ("--pids", supports.pids_limit),
+        ("--io-read-bps/--io-write-bps", supports.io_limits),
+        (
+            "--net (other than the job type's)",
+            supports.network_override,
+        ),
+        ("--timeout", supports.timeout_override),
+        ("--owner", supports.owners),
+        ("live tail", supports.live_tail),
+    ];
+    let (yes, no): (Vec<_>, Vec<_>) = options.iter().partition(|(_, supported)| *supported);
+    let names = |items: Vec<&(&str, bool)>| {
+        let names: Vec<&str> = items.iter().map(|(name, _)| *name).collect();
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    let _ = writeln!(text, "Supported here:    {}", names(yes));
+    let _ = writeln!(text, "Not yet supported: {}", names(no));
+    text
+}
