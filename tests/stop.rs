@@ -58,3 +58,18 @@ fn stop_ends_a_job_that_obeys_sigterm() {
     }
     stop_kills_everything(false);
 }
+
+#[test]
+fn a_stop_during_setup_does_not_wait_out_the_grace_period() {
+    if !common::privileged("a_stop_during_setup_does_not_wait_out_the_grace_period") {
+        return;
+    }
+    // A grace period far longer than the test may take: if the stop waited it
+    // out, the test would hang until the harness gives up.
+    let test =
+        common::runner_with(|config| config.stop_grace(std::time::Duration::from_secs(3600)));
+    let job = test.runner.start(Stubborn { ignore_term: true }).unwrap();
+    let status = common::rt().block_on(job.stop()).unwrap();
+    assert_eq!(status.state, JobState::Stopped);
+    assert!(test.cgroup_left(job.id().as_str()).is_empty());
+}

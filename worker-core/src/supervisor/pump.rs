@@ -370,7 +370,10 @@ impl Pump {
             let _ = cgroup.signal_all(Signal::SIGTERM as i32);
         }
         self.stop_deadline = Some(Instant::now() + self.grace);
-        if self.grace.is_zero() {
+        // Before the job's code runs there is nothing to be graceful to: the
+        // sandbox's init ignores SIGTERM and the job's process may not exist yet,
+        // so the signal would be lost and the stop would wait out the grace.
+        if self.grace.is_zero() || supervisor.status.started_at.is_none() {
             self.kill(supervisor);
         }
     }
