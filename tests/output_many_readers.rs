@@ -44,10 +44,8 @@ fn a_hundred_readers_get_identical_bytes_in_bounded_memory() {
     for reader in readers {
         // Bounded, so that a reader that never ends fails the test instead of
         // holding CI until its time runs out.
-        let reader = rt.block_on(tokio::time::timeout(
-            std::time::Duration::from_secs(300),
-            reader,
-        ));
+        let limit = std::time::Duration::from_secs(300);
+        let reader = rt.block_on(async { tokio::time::timeout(limit, reader).await });
         let (digest, system) = reader.expect("every reader ends once the job has").unwrap();
         assert_eq!(digest, expected, "a reader got other bytes");
         assert_eq!(system.last().map(String::as_str), Some("job succeeded"));
