@@ -269,6 +269,11 @@ impl Bench {
             if self.options.quick { "quick" } else { "full" },
             self.load_before
         ));
+        progress(format!(
+            "state directories under {} ({}; set TMPDIR to move them)",
+            std::env::temp_dir().display(),
+            procfs::file_system(&std::env::temp_dir())
+        ));
         if self.options.peers {
             let peers = Peers {
                 bwrap: Arc::new(peers::bwrap()),
@@ -579,10 +584,15 @@ impl Bench {
         // the heap grows in steps (a vector doubling, a new malloc arena), so the
         // difference between two batches would be mostly zeros and one spike.
         let mut growth = Vec::new();
+        // How long start() itself takes, in the first and the last batch: it should
+        // not grow with the number of jobs already running.
+        let mut start_calls = vec![Vec::new(); batches];
         let before = procfs::own_rss_kib()?;
-        for _ in 0..batches {
+        for calls in &mut start_calls {
             for _ in 0..per_batch {
+                let start = Instant::now();
                 jobs.push(self.runner.start(Sleeper { ignore_term: false })?);
+                calls.push(ms(start.elapsed()));
             }
             let after = procfs::own_rss_kib()?;
             growth.push((after as f64 - before as f64) / jobs.len() as f64);
@@ -607,16 +617,24 @@ impl Bench {
             .detail("init", median(&init))
             .detail("job", median(&job)),
         );
-        self.figures.push(Figure::new(
-            "app_growth",
-            "KiB",
-            Better::Lower,
-            &growth,
-            format!(
-                "the application's RSS growth per running job (samples: growth since \
-                 the first start / jobs running, after each batch of {per_batch})"
+        self.figures.push(
+            Figure::new(
+                "app_growth",
+                "KiB",
+                Better::Lower,
+                &growth,
+                format!(
+                    "the application's RSS growth per running job (samples: growth since \
+                     the first start / jobs running, after each batch of {per_batch}); \
+                     detail: start() call in ms, first and last batch"
+                ),
+            )
+            .detail("start_call_first_batch_ms", median(&start_calls[0]))
+            .detail(
+                "start_call_last_batch_ms",
+                median(&start_calls[batches - 1]),
             ),
-        ));
+        );
         Ok(())
     }
 
@@ -739,9 +757,11 @@ impl Bench {
             println!("{}", stats::report_json(&self.figures));
         } else {
             println!(
-                "workernator benchmark, {} mode; load average {} before, {load_after} after\n",
+                "workernator benchmark, {} mode; load average {} before, {load_after} after; \
+                 state directories on {}\n",
                 if self.options.quick { "quick" } else { "full" },
                 self.load_before,
+                procfs::file_system(&std::env::temp_dir()),
             );
             println!("{}", stats::report_table(&self.figures));
             println!("{}", stats::report_targets(&self.figures));

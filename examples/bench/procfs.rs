@@ -33,6 +33,29 @@ pub fn children(pid: i32) -> Vec<i32> {
         .unwrap_or_default()
 }
 
+/// The type of the file system holding `path`, as /proc/self/mountinfo names it
+/// (the longest mount point that is a prefix of it).
+pub fn file_system(path: &std::path::Path) -> String {
+    let Ok(path) = std::fs::canonicalize(path) else {
+        return "unknown".to_owned();
+    };
+    let Ok(mounts) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return "unknown".to_owned();
+    };
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(' ');
+            let mount_point = fields.nth(4)?;
+            // After the optional fields, " - " then the file system type.
+            let kind = line.split(" - ").nth(1)?.split(' ').next()?;
+            path.starts_with(mount_point)
+                .then(|| (mount_point.len(), kind.to_owned()))
+        })
+        .max()
+        .map_or_else(|| "unknown".to_owned(), |(_, kind)| kind)
+}
+
 /// `/proc/loadavg`'s first three fields.
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
