@@ -134,10 +134,14 @@ struct Options {
     only: Option<Vec<String>>,
     peers: bool,
     svg: Option<PathBuf>,
+    state_parent: PathBuf,
 }
 
 const USAGE: &str = "usage: bench [--quick] [--json] [--only GROUP,...] [--no-peers] [--svg PATH]\n\
-groups: start_exit, big_app, throughput, output, follow, stop, footprint, open_list";
+             [--state-parent DIR]\n\
+groups: start_exit, big_app, throughput, output, follow, stop, footprint, open_list\n\
+state directories go in a temporary directory under DIR (default /var/tmp, beside the\n\
+library's default /var/lib/workernator, else $TMPDIR)";
 
 impl Options {
     fn parse() -> Result<Options> {
@@ -147,6 +151,7 @@ impl Options {
             only: None,
             peers: true,
             svg: None,
+            state_parent: default_state_parent(),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -167,6 +172,7 @@ impl Options {
                     options.only = Some(groups);
                 }
                 "--svg" => options.svg = Some(args.next().ok_or(USAGE)?.into()),
+                "--state-parent" => options.state_parent = args.next().ok_or(USAGE)?.into(),
                 "--help" | "-h" => {
                     println!("{USAGE}");
                     std::process::exit(0);
@@ -231,6 +237,8 @@ struct Bench {
     figures: Vec<Figure>,
     chart: Vec<svg::Series>,
     load_before: String,
+    /// Where the state directories are and what creating a file there costs.
+    context: String,
 }
 
 fn progress(message: impl AsRef<str>) {
@@ -242,7 +250,7 @@ impl Bench {
         let cgroup_parent = format!("workernator-bench-{}", std::process::id());
         let state = tempfile::Builder::new()
             .prefix("workernator-bench-")
-            .tempdir()?;
+            .tempdir_in(&options.state_parent)?;
         let counts = if options.quick { &QUICK } else { &FULL };
         let runner = Runner::open(config(state.path(), &cgroup_parent))?;
         Ok(Bench {
@@ -256,6 +264,7 @@ impl Bench {
             figures: Vec::new(),
             chart: Vec::new(),
             load_before: procfs::load_average(),
+            context: String::new(),
         })
     }
 
@@ -269,11 +278,14 @@ impl Bench {
             if self.options.quick { "quick" } else { "full" },
             self.load_before
         ));
-        progress(format!(
-            "state directories under {} ({}; set TMPDIR to move them)",
-            std::env::temp_dir().display(),
-            procfs::file_system(&std::env::temp_dir())
-        ));
+        let (create_median, create_p99) = inode_creation_us(self.state.path())?;
+        self.context = format!(
+            "state directories under {} ({}): creating a file there takes {create_median:.0} µs \
+             (p99 {create_p99:.0} µs)",
+            self.options.state_parent.display(),
+            procfs::file_system(self.state.path()),
+        );
+        progress(&self.context);
         if self.options.peers {
             let peers = Peers {
                 bwrap: Arc::new(peers::bwrap()),
@@ -648,7 +660,7 @@ impl Bench {
         ));
         let dir = tempfile::Builder::new()
             .prefix("workernator-bench-list-")
-            .tempdir()?;
+            .tempdir_in(&self.options.state_parent)?;
         let state = dir.path().to_owned();
         self.other_states.push(dir);
         let config = config(&state, &self.cgroup_parent);
@@ -757,11 +769,10 @@ impl Bench {
             println!("{}", stats::report_json(&self.figures));
         } else {
             println!(
-                "workernator benchmark, {} mode; load average {} before, {load_after} after; \
-                 state directories on {}\n",
+                "workernator benchmark, {} mode; load average {} before, {load_after} after\n{}\n",
                 if self.options.quick { "quick" } else { "full" },
                 self.load_before,
-                procfs::file_system(&std::env::temp_dir()),
+                self.context,
             );
             println!("{}", stats::report_table(&self.figures));
             println!("{}", stats::report_targets(&self.figures));
@@ -778,6 +789,36 @@ fn config(state: &Path, cgroup_parent: &str) -> Config {
         .cgroup_parent(cgroup_parent)
         .stop_grace(GRACE)
         .limits(Limits::default().cpu_max_cores(1.0))
+}
+
+/// `/var/tmp` if it exists: the same file system (and, on ext4, usually the same
+/// block group) as the library's default state directory `/var/lib/workernator`.
+/// `/tmp` is where test suites churn through thousands of files, and on ext4
+/// without a journal every file created in a block group with many recently freed
+/// inodes pays for skipping them, which would measure the neighbours, not us.
+fn default_state_parent() -> PathBuf {
+    let var_tmp = PathBuf::from("/var/tmp");
+    if var_tmp.is_dir() {
+        var_tmp
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// How long creating (and opening) a new empty file in `dir` takes, in µs: the
+/// file system cost the start path pays about a dozen times per job. The files
+/// stay until the directory is removed (deleting them here would make later
+/// creations in the same place slower on ext4 without a journal).
+fn inode_creation_us(dir: &Path) -> Result<(f64, f64)> {
+    let probe = dir.join("inode-probe");
+    std::fs::create_dir(&probe)?;
+    let mut times = Vec::new();
+    for index in 0..50 {
+        let start = Instant::now();
+        std::fs::File::create(probe.join(index.to_string()))?;
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+    }
+    Ok((median(&times), stats::percentile(&times, 0.99)))
 }
 
 /// `target/` of this build: the benchmark runs as `target/<profile>/examples/bench`.
