@@ -596,22 +596,25 @@ impl Bench {
         // the heap grows in steps (a vector doubling, a new malloc arena), so the
         // difference between two batches would be mostly zeros and one spike.
         let mut growth = Vec::new();
-        // How long start() itself takes, in the first and the last batch: it should
-        // not grow with the number of jobs already running.
-        let mut start_calls = vec![Vec::new(); batches];
+        // The start() call alone, with no job running and with all of them asleep:
+        // it should not grow with the number of jobs the runner has running.
+        let idle_calls = start_calls(&self.runner, 20).await?;
         let before = procfs::own_rss_kib()?;
-        for calls in &mut start_calls {
+        for _ in 0..batches {
             for _ in 0..per_batch {
-                let start = Instant::now();
                 jobs.push(self.runner.start(Sleeper { ignore_term: false })?);
-                calls.push(ms(start.elapsed()));
             }
             let after = procfs::own_rss_kib()?;
             growth.push((after as f64 - before as f64) / jobs.len() as f64);
         }
         let measured = measure_footprint(&jobs).await;
+        let busy_calls = match &measured {
+            Ok(_) => start_calls(&self.runner, 20).await,
+            Err(_) => Ok(Vec::new()),
+        };
         let stopped = stop_all(jobs).await;
         let (supervisor, init, job) = measured?;
+        let busy_calls = busy_calls?;
         stopped?;
         let both: Vec<f64> = supervisor.iter().zip(&init).map(|(s, i)| s + i).collect();
         self.figures.push(
@@ -638,14 +641,11 @@ impl Bench {
                 format!(
                     "the application's RSS growth per running job (samples: growth since \
                      the first start / jobs running, after each batch of {per_batch}); \
-                     detail: start() call in ms, first and last batch"
+                     detail: the start() call alone in ms, idle and with {total} jobs asleep"
                 ),
             )
-            .detail("start_call_first_batch_ms", median(&start_calls[0]))
-            .detail(
-                "start_call_last_batch_ms",
-                median(&start_calls[batches - 1]),
-            ),
+            .detail("start_call_idle_ms", median(&idle_calls))
+            .detail("start_call_busy_ms", median(&busy_calls)),
         );
         Ok(())
     }
@@ -835,6 +835,18 @@ async fn noop_once(runner: &Runner) -> Result<Duration> {
     let job = runner.start(Noop)?;
     job.wait().await?;
     Ok(start.elapsed())
+}
+
+/// Times `count` start() calls (of noop jobs, each waited for afterwards), in ms.
+async fn start_calls(runner: &Runner, count: usize) -> Result<Vec<f64>> {
+    let mut calls = Vec::with_capacity(count);
+    for _ in 0..count {
+        let start = Instant::now();
+        let job = runner.start(Noop)?;
+        calls.push(ms(start.elapsed()));
+        job.wait().await?;
+    }
+    Ok(calls)
 }
 
 /// Runs `total` noop jobs, keeping `in_flight` of them going; jobs per second.
