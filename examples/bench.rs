@@ -50,8 +50,10 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 /// How many times each figure is measured.
 struct Counts {
-    /// start→exit runs dropped before measuring (each of ours and the peers').
+    /// start→exit runs in blocks of `block` runs of one tool, tools taking turns;
+    /// the first `warmup` runs of each block are dropped.
     warmup: usize,
+    block: usize,
     start_exit: usize,
     /// The big-application figure alternates blocks: small app, then 1 GiB app.
     big_app_blocks: usize,
@@ -73,7 +75,8 @@ struct Counts {
 }
 
 const FULL: Counts = Counts {
-    warmup: 20,
+    warmup: 3,
+    block: 50,
     start_exit: 500,
     big_app_blocks: 5,
     big_app_per_block: 60,
@@ -92,7 +95,8 @@ const FULL: Counts = Counts {
 };
 
 const QUICK: Counts = Counts {
-    warmup: 3,
+    warmup: 2,
+    block: 10,
     start_exit: 40,
     big_app_blocks: 2,
     big_app_per_block: 10,
@@ -330,9 +334,11 @@ impl Bench {
 
     async fn start_exit(&mut self) -> Result<()> {
         let counts = self.counts;
+        let blocks = counts.start_exit.div_ceil(counts.block);
         progress(format!(
-            "start_exit: {} runs of ours and of each peer, interleaved, after {} warm-up runs",
-            counts.start_exit, counts.warmup
+            "start_exit: {} runs of ours and of each peer, in {blocks} blocks of {} per tool \
+             (tools taking turns), the first {} of each block dropped",
+            counts.start_exit, counts.block, counts.warmup
         ));
         let peers: Vec<&Peer> = match &self.peers {
             Some(peers) => [&*peers.bwrap, &peers.unshare, &peers.spawn]
@@ -343,20 +349,25 @@ impl Bench {
         };
         let mut ours = Vec::with_capacity(counts.start_exit);
         let mut theirs = vec![Vec::with_capacity(counts.start_exit); peers.len()];
-        let slots = 1 + peers.len();
-        for round in 0..counts.warmup + counts.start_exit {
-            // Rotate who goes first, so no one always runs right after the same other.
-            for offset in 0..slots {
-                let slot = (round + offset) % slots;
-                let elapsed = if slot == 0 {
-                    noop_once(&self.runner).await?
-                } else {
-                    peers[slot - 1].run_once()?
-                };
-                if round >= counts.warmup {
-                    match slot {
-                        0 => ours.push(ms(elapsed)),
-                        _ => theirs[slot - 1].push(ms(elapsed)),
+        let tools = 1 + peers.len();
+        // Blocks, not one run of each in turn: each tool then runs after itself, as
+        // it would for a user, rather than after the others' network namespaces,
+        // whose teardown in the kernel holds up the next one's creation. Taking
+        // turns block by block spreads any drift of the machine over every tool.
+        for block in 0..blocks {
+            for turn in 0..tools {
+                let tool = (block + turn) % tools;
+                for run in 0..counts.warmup + counts.block {
+                    let elapsed = if tool == 0 {
+                        noop_once(&self.runner).await?
+                    } else {
+                        peers[tool - 1].run_once()?
+                    };
+                    if run >= counts.warmup {
+                        match tool {
+                            0 => ours.push(ms(elapsed)),
+                            _ => theirs[tool - 1].push(ms(elapsed)),
+                        }
                     }
                 }
             }
@@ -967,14 +978,16 @@ async fn follow_latency(
     Ok(samples)
 }
 
-/// Waits until a job has written its first bytes (a [`Sleeper`]'s "ready").
+/// Waits until a job has written its first bytes (a [`Sleeper`]'s "ready") and its
+/// status says it runs (the supervisor may log the bytes before it writes that).
 async fn wait_ready<J: Job>(job: &JobHandle<J>) -> Result<()> {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let ready = job
             .output()?
             .iter()
-            .any(|record| record.stream == OutputStream::Stdout);
+            .any(|record| record.stream == OutputStream::Stdout)
+            && job.status()?.state == JobState::Running;
         if ready {
             return Ok(());
         }
