@@ -290,6 +290,14 @@ impl Bench {
             procfs::file_system(self.state.path()),
         );
         progress(&self.context);
+        if create_median > 100.0 {
+            progress(
+                "WARNING: creating a file in the state directory is slow. On ext4 without a \
+                 journal this is the cost of skipping recently freed inodes in the same block \
+                 group (another run's cleanup frees thousands): wait a minute, or use \
+                 --state-parent elsewhere; figures that create files are inflated meanwhile",
+            );
+        }
         if self.options.peers {
             let peers = Peers {
                 bwrap: Arc::new(peers::bwrap()),
