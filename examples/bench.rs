@@ -470,8 +470,14 @@ impl Bench {
             ("throughput_32", 32),
         ] {
             progress(format!(
-                "{name}: {} rounds of {} jobs, {in_flight} in flight, ours then bwrap",
-                counts.throughput_rounds, counts.throughput_jobs
+                "{name}: {} rounds of {} jobs, {in_flight} in flight, {}",
+                counts.throughput_rounds,
+                counts.throughput_jobs,
+                if bwrap.is_some() {
+                    "ours then bwrap"
+                } else {
+                    "ours only (bwrap skipped)"
+                }
             ));
             let mut ours = Vec::new();
             let mut theirs = Vec::new();

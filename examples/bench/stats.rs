@@ -195,7 +195,8 @@ pub fn report_table(figures: &[Figure]) -> String {
 struct Check {
     target: String,
     value: String,
-    met: bool,
+    /// `None` when the run cannot tell (a peer was skipped).
+    met: Option<bool>,
 }
 
 /// The targets, evaluated on this run's figures (ratios from the same run).
@@ -208,7 +209,7 @@ pub fn report_targets(figures: &[Figure]) -> String {
             checks.push(Check {
                 target: format!("{name} vs {peer}"),
                 value: format!("{peer} skipped"),
-                met: false,
+                met: None,
             });
             return;
         };
@@ -221,7 +222,7 @@ pub fn report_targets(figures: &[Figure]) -> String {
         checks.push(Check {
             target: format!("{name} {op} {limit}x {peer}"),
             value: format!("{value:.2}x"),
-            met,
+            met: Some(met),
         });
     };
     ratio("start_exit", "bwrap", 0.6, true);
@@ -238,7 +239,7 @@ pub fn report_targets(figures: &[Figure]) -> String {
         checks.push(Check {
             target: format!("{name} {stat} < {limit} {unit}"),
             value: format!("{} {unit}", number(value)),
-            met: value < limit,
+            met: Some(value < limit),
         });
     };
     under("follow_latency", "p99", 5.0, "ms");
@@ -253,7 +254,11 @@ pub fn report_targets(figures: &[Figure]) -> String {
     for check in checks {
         out.push_str(&format!(
             "  {:<6} {:<40} {}\n",
-            if check.met { "met" } else { "MISSED" },
+            match check.met {
+                Some(true) => "met",
+                Some(false) => "MISSED",
+                None => "n/a",
+            },
             check.target,
             check.value
         ));
