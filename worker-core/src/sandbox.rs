@@ -60,23 +60,29 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
     if let Err(error) = privileges::die_with_parent() {
         report_and_exit(&mut reports, error);
     }
-    // The supervisor writes one byte once this process is in the job's cgroup; end
-    // of file means it died, maybe before the death signal above was armed.
-    let mut go = File::from(fds.go);
-    let mut byte = [0u8; 1];
-    if !matches!(go.read(&mut byte), Ok(1)) {
-        std::process::exit(SETUP_FAILED);
-    }
-    drop(go);
     // The supervisor blocks signals for its signalfd; the job must not inherit that.
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 
-    if let Err(error) = set_up(&plan) {
-        report_and_exit(&mut reports, error);
+    // Namespaces and mounts are set up while the supervisor moves this process into
+    // the job's cgroup (on cgroup v1 the move waits for an RCU grace period when the
+    // machine is busy: milliseconds), since neither needs the other. Only the job's
+    // process must start inside the cgroup, so the go byte is awaited after the
+    // setup and before the fork. (A cgroup namespace, if one is added, must be
+    // unshared after the go byte: its root is the cgroup this process is in then.)
+    let setup = set_up(&plan).and_then(|()| redirect_stdio(fds.stdout, fds.stderr));
+    if let Err(error) = &setup {
+        report_setup_failure(&mut reports, error);
     }
-    if let Err(error) = redirect_stdio(fds.stdout, fds.stderr) {
-        report_and_exit(&mut reports, error);
+    // The supervisor writes one byte once this process is in the job's cgroup; end
+    // of file means it died (maybe before the death signal above was armed) or could
+    // not move it. A failed setup waits too, so that its exit never races the move
+    // (which would then fail with ESRCH and hide the real cause).
+    let mut go = File::from(fds.go);
+    let mut byte = [0u8; 1];
+    if !matches!(go.read(&mut byte), Ok(1)) || setup.is_err() {
+        std::process::exit(SETUP_FAILED);
     }
+    drop(go);
     if let Err(error) = harden(&plan) {
         report_and_exit(&mut reports, error);
     }
@@ -152,13 +158,17 @@ fn redirect_stdio(stdout: OwnedFd, stderr: OwnedFd) -> Result<(), SetupError> {
     Ok(())
 }
 
-fn report_and_exit<W: Write>(reports: &mut ReportSender<W>, error: SetupError) -> ! {
+fn report_setup_failure<W: Write>(reports: &mut ReportSender<W>, error: &SetupError) {
     reports.setup_failed(SetupFailure {
         step: error.step.to_owned(),
         path: error.path.display().to_string(),
         errno: error.source.raw_os_error(),
         message: error.source.to_string(),
     });
+}
+
+fn report_and_exit<W: Write>(reports: &mut ReportSender<W>, error: SetupError) -> ! {
+    report_setup_failure(reports, &error);
     std::process::exit(SETUP_FAILED)
 }
 
