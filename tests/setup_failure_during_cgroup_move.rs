@@ -3,10 +3,8 @@
 //! the move runs, and waits for the move before it exits).
 
 mod common;
-#[path = "common/jobs.rs"]
-mod jobs;
 
-use jobs::Square;
+use common::jobs::Square;
 use workernator::WaitError;
 
 workernator::init_before_main!();
