@@ -125,17 +125,13 @@ fn a_job_of_a_kind_the_cli_does_not_know_exits_1() {
 }
 
 #[test]
-fn options_the_library_cannot_apply_yet_exit_1_before_starting() {
+fn limits_that_make_no_sense_exit_1_before_starting() {
     let cli = cli();
-    for (option, value) in [
-        ("--io-read-bps", "8:0=1M"),
-        ("--io-write-bps", "8:0=1M"),
-        ("--timeout", "30s"),
-        ("--owner", "alice"),
-        ("--net", "host"),
-    ] {
-        cli.run(&["jobs", "start", option, value, "fib", "3"])
-            .expect_error("is not supported yet");
+    // 1:3 is /dev/null: a character device, not a block device.
+    for (option, value) in [("--io-read-bps", "1:3=1M"), ("--io-write-bps", "1:3=1M")] {
+        let output = cli.run(&["jobs", "start", option, value, "fib", "3"]);
+        output.expect_error("invalid io limit: block device 1:3");
+        assert_eq!(output.stderr.lines().count(), 1, "{output:?}");
     }
     let listed = cli.run(&["jobs", "list", "--json"]).json();
     assert_eq!(listed, serde_json::json!([]), "nothing was started");

@@ -11,11 +11,22 @@ fn probe_reports_the_host() {
     json.expect_code(0);
     let report = json.json();
     assert_eq!(report["root"], nix::unistd::geteuid().is_root());
-    assert!(report["cgroup"]["v1_controllers"].is_array(), "{report}");
-    assert_eq!(report["supports"]["io_limits"], false);
+    assert!(report["cgroup"]["controllers"].is_array(), "{report}");
+    assert_eq!(report["pidfd"], true, "{report}");
+    let root = nix::unistd::geteuid().is_root();
+    for feature in [
+        "jobs",
+        "network_override",
+        "timeout_override",
+        "owners",
+        "live_tail",
+    ] {
+        assert_eq!(report["supports"][feature], root, "{feature}: {report}");
+    }
     let human = cli.run(&["probe"]);
     human.expect_code(0);
     let text = human.stdout_text();
     assert!(text.starts_with("Kernel:"), "{text}");
-    assert!(text.contains("Not yet supported:"), "{text}");
+    assert!(text.contains("Supported here:"), "{text}");
+    assert!(text.contains("Not supported here:"), "{text}");
 }

@@ -1,5 +1,5 @@
-//! What `jobs start` options the library supports today reach the job:
-//! `--memory`, `--pids`, `--cpu` as its limits, `--keep-workdir`.
+//! `jobs start` options reach the job: `--memory`, `--pids`, `--cpu` and the
+//! io limits as its limits, `--timeout`, `--net`, `--owner`, `--keep-workdir`.
 
 mod common;
 
@@ -64,4 +64,72 @@ fn keep_workdir_keeps_the_work_directory() {
         Some("hi\n")
     );
     assert!(!work(&removed).exists());
+}
+
+#[test]
+fn a_timeout_stops_a_long_job_as_timed_out() {
+    if !common::privileged("a_timeout_stops_a_long_job_as_timed_out") {
+        return;
+    }
+    let cli = cli();
+    let started = std::time::Instant::now();
+    let id = cli.start(&["--timeout", "1s", "exec", "--", "sleep", "60"]);
+    let (code, status) = cli.wait(&id);
+    assert_eq!(code, 3, "{status}");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the timeout did not stop it"
+    );
+    assert_eq!(status["state"], "failed", "{status}");
+    assert_eq!(status["error"], "timed out after 1 second", "{status}");
+}
+
+/// The network interfaces `exec` sees with `--net <mode>`.
+fn interfaces(cli: &common::cli::Cli, mode: &str) -> Vec<String> {
+    let id = cli.start(&["--net", mode, "exec", "--", "cat", "/proc/net/dev"]);
+    let (code, status) = cli.wait(&id);
+    assert_eq!(code, 0, "{status}");
+    let text = cli.run(&["jobs", "tail", &id]).stdout_text();
+    // Two header lines, then "  name: counters".
+    text.lines()
+        .skip(2)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, _)| name.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn net_host_shares_the_hosts_interfaces_and_none_has_loopback_only() {
+    if !common::privileged("net_host_shares_the_hosts_interfaces") {
+        return;
+    }
+    let cli = cli();
+    assert_eq!(interfaces(&cli, "none"), ["lo"]);
+    let host: Vec<String> = std::fs::read_to_string("/proc/net/dev")
+        .expect("the host's interfaces")
+        .lines()
+        .skip(2)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, _)| name.trim().to_owned())
+        .collect();
+    let mut seen = interfaces(&cli, "host");
+    let mut expected = host;
+    seen.sort();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn the_owner_shows_in_the_status() {
+    if !common::privileged("the_owner_shows_in_the_status") {
+        return;
+    }
+    let cli = cli();
+    let alice = cli.start(&["--owner", "alice@team-1", "noop"]);
+    let nobody = cli.start(&["noop"]);
+    let (_, status) = cli.wait(&alice);
+    assert_eq!(status["owner"], "alice@team-1", "{status}");
+    assert_eq!(cli.wait(&nobody).1["owner"], serde_json::Value::Null);
+    let human = cli.run(&["jobs", "status", &alice]).stdout_text();
+    assert!(human.contains("Owner:      alice@team-1\n"), "{human}");
 }

@@ -5,7 +5,9 @@
 mod common;
 
 use common::cli::cli;
-use std::time::Instant;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 /// `printf` escapes for bytes that are not text: NUL, 0xff, 0x80, a lone CR.
 const STDOUT_FORMAT: &str = r"out\000\377\200\r\nline 2\n";
@@ -111,4 +113,39 @@ fn tail_of_a_job_with_no_output_prints_nothing() {
         output.stdout.is_empty() && output.stderr.is_empty(),
         "{output:?}"
     );
+}
+
+#[test]
+fn tail_shows_each_line_as_the_job_writes_it() {
+    if !common::privileged("tail_shows_each_line_as_the_job_writes_it") {
+        return;
+    }
+    let cli = cli();
+    let id = cli.start(&["exec", "--", "sh", "-c", "echo a; sleep 2; echo b"]);
+    let mut tail = cli
+        .command()
+        .arg("--state-dir")
+        .arg(cli.state_dir())
+        .args(["jobs", "tail", &id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tail");
+    let stdout = tail.stdout.take().expect("piped");
+    let started = Instant::now();
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        lines.push((line.expect("a line"), started.elapsed()));
+    }
+    let status = tail.wait().expect("tail exits");
+    assert!(status.success(), "{status}");
+    let texts: Vec<&str> = lines.iter().map(|(text, _)| text.as_str()).collect();
+    assert_eq!(texts, ["a", "b"]);
+    // "a" came while the job still ran, a second or more before "b".
+    let (first, second) = (lines[0].1, lines[1].1);
+    assert!(
+        second.saturating_sub(first) >= Duration::from_millis(1000),
+        "not live: a at {first:?}, b at {second:?}"
+    );
+    assert_eq!(cli.status(&id)["state"], "succeeded");
 }

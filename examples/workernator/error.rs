@@ -1,7 +1,6 @@
 //! Why a command failed, and the exit code it means.
 
 use crate::adapters::output::OutputError;
-use crate::adapters::start::Unsupported;
 use crate::args::UsageError;
 use crate::kinds::FindError;
 use std::path::PathBuf;
@@ -36,8 +35,6 @@ pub(crate) enum CliError {
     Open(OpenError),
     #[error(transparent)]
     Find(#[from] FindError),
-    #[error(transparent)]
-    Unsupported(#[from] Unsupported),
     #[error("cannot start the job")]
     Start(#[source] StartError),
     #[error("cannot read job {id}")]

@@ -8,7 +8,7 @@ use crate::jobs::{Evaluate, Exec, Fibonacci, Noop, WaitThenSend};
 use std::future::Future;
 use std::pin::Pin;
 use workernator::{
-    AttachError, Job, JobHandle, JobId, JobStatus, Limits, OutputRecord, Runner, StartError,
+    AttachError, Job, JobHandle, JobId, JobStatus, Limits, LogOptions, Logs, Runner, StartError,
     StateError, StopError, WaitError,
 };
 
@@ -54,8 +54,6 @@ pub(crate) struct KindInfo {
     pub(crate) args: &'static str,
     /// `Job::DESCRIPTION`: the type's doc comment.
     pub(crate) description: &'static str,
-    /// Whether the type declares host networking.
-    pub(crate) host_network: bool,
     parse: ParseFn,
     attach: AttachFn,
 }
@@ -79,7 +77,6 @@ const fn info<J: Kind>() -> KindInfo {
         title: J::TITLE,
         args: J::ARGS,
         description: J::DESCRIPTION,
-        host_network: J::SETTINGS.uses_host_network(),
         parse: parse_as::<J>,
         attach: attach_as::<J>,
     }
@@ -153,10 +150,13 @@ pub(crate) trait AnyJob {
     fn status(&self) -> Result<JobStatus, StateError>;
     fn arguments(&self) -> Result<Arguments, StateError>;
     fn limits(&self) -> Result<Limits, StateError>;
+    /// Whose job it is (`None`: the default owner).
+    fn owner(&self) -> Result<Option<String>, StateError>;
     /// The typed output as JSON, once the job succeeded.
     fn output_json(&self) -> Result<Option<serde_json::Value>, StateError>;
-    /// Every output record so far.
-    fn records(&self) -> std::io::Result<Vec<OutputRecord>>;
+    /// Its output records from the first byte; with `follow`, live until
+    /// the job has ended, else up to what was written when it is opened.
+    fn logs(&self, follow: bool) -> Logs;
     /// Waits until the job has ended, however it ended.
     ///
     /// # Errors
@@ -191,12 +191,16 @@ impl<J: Kind> AnyJob for JobHandle<J> {
         JobHandle::limits(self)
     }
 
+    fn owner(&self) -> Result<Option<String>, StateError> {
+        JobHandle::owner(self)
+    }
+
     fn output_json(&self) -> Result<Option<serde_json::Value>, StateError> {
         JobHandle::output_json(self)
     }
 
-    fn records(&self) -> std::io::Result<Vec<OutputRecord>> {
-        self.output()
+    fn logs(&self, follow: bool) -> Logs {
+        self.logs_with(LogOptions::new().follow(follow))
     }
 
     fn ended(&self) -> JobFuture<'_, Result<(), WaitError>> {
@@ -290,16 +294,6 @@ mod tests {
         assert_eq!(names, ["eval", "exec", "fib", "noop", "wait"]);
         assert_eq!(by_name("fib").map(|kind| kind.title), Some("Fibonacci"));
         assert!(by_name("Fibonacci").is_none());
-    }
-
-    #[test]
-    fn only_wait_uses_the_host_network() {
-        let host: Vec<_> = KINDS
-            .iter()
-            .filter(|kind| kind.host_network)
-            .map(|kind| kind.name)
-            .collect();
-        assert_eq!(host, ["wait"]);
     }
 
     #[test]

@@ -39,15 +39,6 @@ pub(crate) enum Network {
     Host,
 }
 
-impl Network {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Network::None => "none",
-            Network::Host => "host",
-        }
-    }
-}
-
 const SIZE: &str =
     "a size in bytes, with an optional K, M, G or T suffix (powers of 1024), e.g. 64M";
 const DURATION: &str = "a duration like 500ms, 30s, 5m, 2h or 1h30m (a bare number is seconds)";

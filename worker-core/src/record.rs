@@ -47,6 +47,20 @@ impl<J: Job> JobHandle<J> {
         Ok(spec.limits)
     }
 
+    /// The owner the job was started for ([`StartOptions::owner`]), or `None`
+    /// for the default owner.
+    ///
+    /// [`StartOptions::owner`]: crate::StartOptions::owner
+    ///
+    /// # Errors
+    ///
+    /// The job's spec cannot be read or decoded.
+    pub fn owner(&self) -> Result<Option<String>, StateError> {
+        let spec: JobSpec = state::read_json(&self.paths.spec())?;
+        let owner = spec.request.owner;
+        Ok((!owner.is_empty()).then_some(owner))
+    }
+
     /// The job's output as the JSON it was stored as, once the job has succeeded;
     /// `None` while it has not (yet), or when it ended otherwise. Unlike
     /// [`wait`](JobHandle::wait), it never waits and does not decode the output
@@ -136,6 +150,17 @@ mod tests {
         let job = recorded_job(dir.path(), limits.clone());
         assert_eq!(job.job().unwrap(), Add { a: 2, b: 3 });
         assert_eq!(job.limits().unwrap(), limits);
+    }
+
+    #[test]
+    fn the_owner_comes_from_the_spec() {
+        let dir = tempfile::tempdir().unwrap();
+        let job = recorded_job(dir.path(), Limits::default());
+        assert_eq!(job.owner().unwrap(), None);
+        let mut spec: serde_json::Value = state::read_json(&job.paths.spec()).unwrap();
+        spec["request"] = serde_json::json!({ "owner": "alice" });
+        state::write_json_atomic(&job.paths.spec(), &spec).unwrap();
+        assert_eq!(job.owner().unwrap().as_deref(), Some("alice"));
     }
 
     #[test]

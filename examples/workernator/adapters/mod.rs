@@ -1,11 +1,9 @@
-//! Where library features that are not merged yet plug into the CLI. Each
-//! adapter does what the current library allows, and says plainly what it
-//! cannot; replace its body when the feature lands, and the commands need not
-//! change.
+//! Where the library's APIs meet the CLI's parsed options and views, so the
+//! commands stay small.
 //!
-//! - [`start`]: start options (per-start limits, network, timeout; owners).
-//! - [`output`]: the output stream `tail` reads (a live logs stream).
-//! - [`status`]: status fields the library does not record yet (owner).
+//! - [`start`]: start options (`Runner::start_with` with `StartOptions`).
+//! - [`output`]: the output stream `tail` reads (`JobHandle::logs_with`).
+//! - [`status`]: fields beside the status file (the owner, why a job waits).
 //! - [`probe`]: what the host supports (`workernator::probe()`).
 
 pub(crate) mod output;

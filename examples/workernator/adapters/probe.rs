@@ -1,170 +1,177 @@
-//! ADAPTER (replace with `workernator::probe()` when it lands): what this host
-//! supports, as far as the CLI can tell by reading `/proc` and `/sys`, and what
-//! this version of the library can apply.
+//! What this host supports: `workernator::probe()`, mapped into the report
+//! `probe` shows, with what each `jobs start` option needs of the host.
 //!
-//! Nothing here decides how jobs run; it only reports. The library's own probe
-//! will know more (and know it for sure): swap the body of [`probe`] for it
-//! and map its report into [`HostReport`].
+//! Nothing here decides how jobs run; it only reports.
 
 use serde::Serialize;
+use workernator::HostSupport;
 
 /// What the host offers and the library can use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct HostReport {
     /// `uname -r`.
-    pub(crate) kernel: Option<String>,
+    pub(crate) kernel: String,
     /// Whether this process runs as root (namespaces and cgroups need it for now).
     pub(crate) root: bool,
-    /// Whether unprivileged user namespaces may be created.
+    /// Whether the kernel has user namespaces.
     pub(crate) user_namespaces: bool,
+    /// Whether an ordinary user may create one (for rootless mode, later).
+    pub(crate) unprivileged_user_namespaces: bool,
+    /// Whether `pidfd_open` works (job handles rely on it).
+    pub(crate) pidfd: bool,
+    /// Whether seccomp filters can be installed.
+    pub(crate) seccomp: bool,
     pub(crate) cgroup: CgroupReport,
-    /// What `jobs start` can apply with this version of the library.
+    /// What `jobs start` can apply here.
     pub(crate) supports: Supports,
 }
 
-/// The cgroup hierarchies mounted.
+/// The cgroup hierarchy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct CgroupReport {
-    /// Controllers with a cgroup v1 hierarchy.
-    pub(crate) v1_controllers: Vec<String>,
-    /// Where cgroup2 is mounted, if it is.
-    pub(crate) v2_mount: Option<String>,
-    /// Controllers enabled in the cgroup2 hierarchy.
-    pub(crate) v2_controllers: Vec<String>,
-}
-
-impl CgroupReport {
-    fn has(&self, controller: &str) -> bool {
-        self.v1_controllers.iter().any(|c| c == controller)
-            || self.v2_controllers.iter().any(|c| c == controller)
-    }
+    /// 1 or 2; `None` without a cgroup hierarchy.
+    pub(crate) version: Option<u8>,
+    /// Where it is mounted.
+    pub(crate) root: Option<String>,
+    /// The controllers workernator uses that the host offers.
+    pub(crate) controllers: Vec<String>,
+    /// Those of them this process may create cgroups in.
+    pub(crate) writable_controllers: Vec<String>,
+    /// A cgroup2 mount beside a v1 hierarchy (hybrid hosts).
+    pub(crate) hybrid_v2_mount: Option<String>,
 }
 
 /// Start options and features, and whether they work here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Supports {
+    /// Running jobs at all: root, pidfd and a cgroup hierarchy.
+    pub(crate) jobs: bool,
     /// `--cpu`.
     pub(crate) cpu_limit: bool,
     /// `--memory`.
     pub(crate) memory_limit: bool,
     /// `--pids`.
     pub(crate) pids_limit: bool,
-    /// `--io-read-bps`, `--io-write-bps`: not in this version of the library.
+    /// `--io-read-bps`, `--io-write-bps`: the `io` (v2) or `blkio` (v1) controller.
     pub(crate) io_limits: bool,
-    /// `--net` other than the type's own: not in this version of the library.
+    /// `--net none|host`.
     pub(crate) network_override: bool,
-    /// `--timeout`: not in this version of the library.
+    /// `--timeout`.
     pub(crate) timeout_override: bool,
-    /// `--owner`: not in this version of the library.
+    /// `--owner`.
     pub(crate) owners: bool,
-    /// `tail` showing output as it is written: not yet (it shows it at the end).
+    /// `tail` showing output as it is written.
     pub(crate) live_tail: bool,
 }
 
 /// Looks at this host.
 pub(crate) fn probe() -> HostReport {
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .ok()
-        .map(|text| text.trim().to_owned());
-    let user_namespaces = std::fs::read_to_string("/proc/sys/user/max_user_namespaces")
-        .ok()
-        .and_then(|text| text.trim().parse::<u64>().ok())
-        .is_some_and(|max| max > 0);
-    let mut cgroup = std::fs::read_to_string("/proc/self/mounts")
-        .map(|mounts| parse_mounts(&mounts))
+    report(&workernator::probe())
+}
+
+/// The report of what `host` offers.
+fn report(host: &HostSupport) -> HostReport {
+    let cgroup = host
+        .cgroup
+        .as_ref()
+        .map(|cgroup| CgroupReport {
+            version: Some(cgroup.version),
+            root: Some(cgroup.root.display().to_string()),
+            controllers: cgroup.controllers.iter().map(|c| c.name.clone()).collect(),
+            writable_controllers: cgroup
+                .controllers
+                .iter()
+                .filter(|c| c.writable)
+                .map(|c| c.name.clone())
+                .collect(),
+            hybrid_v2_mount: None,
+        })
         .unwrap_or_default();
-    if let Some(mount) = &cgroup.v2_mount {
-        cgroup.v2_controllers =
-            std::fs::read_to_string(std::path::Path::new(mount).join("cgroup.controllers"))
-                .map(|text| text.split_whitespace().map(str::to_owned).collect())
-                .unwrap_or_default();
-    }
-    let root = nix::unistd::geteuid().is_root();
+    let cgroup = CgroupReport {
+        hybrid_v2_mount: host
+            .hybrid_cgroup2
+            .as_ref()
+            .map(|path| path.display().to_string()),
+        ..cgroup
+    };
+    let jobs = host.root && host.pidfd && host.cgroup.is_some();
+    let controller = |name: &str| jobs && host.controller_writable(name);
     let supports = Supports {
-        cpu_limit: root && cgroup.has("cpu"),
-        memory_limit: root && cgroup.has("memory"),
-        pids_limit: root && cgroup.has("pids"),
-        io_limits: false,
-        network_override: false,
-        timeout_override: false,
-        owners: false,
-        live_tail: false,
+        jobs,
+        cpu_limit: controller("cpu"),
+        memory_limit: controller("memory"),
+        pids_limit: controller("pids"),
+        io_limits: controller("io") || controller("blkio"),
+        network_override: jobs,
+        timeout_override: jobs,
+        owners: jobs,
+        live_tail: jobs,
     };
     HostReport {
-        kernel,
-        root,
-        user_namespaces,
+        kernel: host.kernel_release.clone(),
+        root: host.root,
+        user_namespaces: host.user_namespaces,
+        unprivileged_user_namespaces: host.unprivileged_user_namespaces,
+        pidfd: host.pidfd,
+        seccomp: host.seccomp,
         cgroup,
         supports,
     }
 }
 
-/// The cgroup hierarchies in `/proc/self/mounts`.
-fn parse_mounts(mounts: &str) -> CgroupReport {
-    let mut report = CgroupReport::default();
-    for line in mounts.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [_, mount, kind, options, ..] = fields.as_slice() else {
-            continue;
-        };
-        match *kind {
-            "cgroup" => {
-                for option in options.split(',') {
-                    if CONTROLLERS.contains(&option)
-                        && !report.v1_controllers.iter().any(|c| c == option)
-                    {
-                        report.v1_controllers.push(option.to_owned());
-                    }
-                }
-            }
-            "cgroup2" => report.v2_mount = Some((*mount).to_owned()),
-            _ => {}
-        }
-    }
-    report
-}
-
-/// The v1 controllers worth naming (mount options also hold flags).
-const CONTROLLERS: [&str; 12] = [
-    "cpu",
-    "cpuacct",
-    "cpuset",
-    "memory",
-    "pids",
-    "blkio",
-    "io",
-    "devices",
-    "freezer",
-    "hugetlb",
-    "net_cls",
-    "perf_event",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn v1_controllers_and_the_v2_mount_are_found() {
-        let mounts = "\
-tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0
-cgroup /sys/fs/cgroup/cpu,cpuacct cgroup rw,relatime,cpu,cpuacct 0 0
-cgroup /sys/fs/cgroup/memory cgroup rw,nosuid,memory 0 0
-cgroup /sys/fs/cgroup/systemd cgroup rw,relatime,name=systemd 0 0
-cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0
-proc /proc proc rw 0 0
-";
-        let report = parse_mounts(mounts);
-        assert_eq!(report.v1_controllers, ["cpu", "cpuacct", "memory"]);
-        assert_eq!(report.v2_mount.as_deref(), Some("/sys/fs/cgroup/unified"));
-        assert!(report.has("memory"));
-        assert!(!report.has("pids"));
+    /// `HostSupport` is non-exhaustive: made as the library would send it.
+    fn host(value: serde_json::Value) -> HostSupport {
+        serde_json::from_value(value).unwrap()
     }
 
     #[test]
-    fn a_pure_v2_host_has_no_v1_controllers() {
-        let report = parse_mounts("cgroup2 /sys/fs/cgroup cgroup2 rw,nsdelegate 0 0\n");
-        assert!(report.v1_controllers.is_empty());
-        assert_eq!(report.v2_mount.as_deref(), Some("/sys/fs/cgroup"));
+    fn a_rooted_v2_host_supports_what_its_controllers_allow() {
+        let report = report(&host(serde_json::json!({
+            "kernel_release": "6.8.0",
+            "root": true,
+            "cgroup": {
+                "version": 2,
+                "root": "/sys/fs/cgroup",
+                "controllers": [
+                    { "name": "cpu", "writable": true },
+                    { "name": "memory", "writable": true },
+                    { "name": "pids", "writable": false },
+                ],
+            },
+            "hybrid_cgroup2": null,
+            "user_namespaces": true,
+            "unprivileged_user_namespaces": false,
+            "pidfd": true,
+            "seccomp": true,
+        })));
+        assert_eq!(report.kernel, "6.8.0");
+        assert_eq!(report.cgroup.version, Some(2));
+        assert_eq!(report.cgroup.controllers, ["cpu", "memory", "pids"]);
+        assert_eq!(report.cgroup.writable_controllers, ["cpu", "memory"]);
+        let supports = &report.supports;
+        assert!(supports.jobs && supports.cpu_limit && supports.memory_limit);
+        assert!(!supports.pids_limit && !supports.io_limits);
+        assert!(supports.network_override && supports.live_tail);
+    }
+
+    #[test]
+    fn without_root_or_cgroups_nothing_runs() {
+        let report = report(&host(serde_json::json!({
+            "kernel_release": "5.15.0",
+            "root": false,
+            "cgroup": null,
+            "hybrid_cgroup2": null,
+            "user_namespaces": true,
+            "unprivileged_user_namespaces": true,
+            "pidfd": true,
+            "seccomp": true,
+        })));
+        assert_eq!(report.cgroup, CgroupReport::default());
+        assert!(!report.supports.jobs);
+        assert!(!report.supports.memory_limit && !report.supports.owners);
     }
 }

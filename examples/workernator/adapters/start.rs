@@ -1,73 +1,25 @@
-//! ADAPTER (replace when per-start options and owners land): how `jobs start`
-//! options reach the library.
+//! How `jobs start` options reach the library: [`options`] turns the parsed
+//! command line into `workernator::StartOptions` for `Runner::start_with`.
 //!
-//! Today the library takes limits and the work-dir policy per [`Config`], and
-//! the network and timeout per job type. The CLI opens a runner per
-//! invocation, so `Config` settings do apply to the one job it starts:
-//! `--cpu`, `--memory`, `--pids` and `--keep-workdir` work. The rest has no
-//! place in the library yet and is refused by [`check_supported`], unless it
-//! asks for what the job type declares anyway (`--net host` for `wait`).
-//!
-//! To wire `Runner::start_with(job, StartOptions)`: build the library's
-//! options from [`StartOptions`] in [`start`], leave `config` alone, and drop
-//! the refusals that became possible.
+//! Every start option is per job: `--cpu`, `--memory`, `--pids`, the io
+//! limits, `--net`, `--timeout` and `--owner` go in the start options; only
+//! `--keep-workdir`, a policy of the runner, goes through its [`Config`] (the
+//! CLI opens a runner per invocation, so it applies to the one job started).
+//! What makes no sense (a device that is not a whole disk, say) is refused by
+//! the library as `StartError::Limits` before anything is started.
 
 use crate::args::StartOptions;
-use crate::kinds::KindInfo;
-use crate::values::Network;
-use workernator::{Config, Job, JobHandle, Limits, Runner, StartError};
-
-/// An option this version of the library cannot apply.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{option} is not supported yet: {reason}")]
-pub(crate) struct Unsupported {
-    pub(crate) option: String,
-    pub(crate) reason: &'static str,
-}
-
-/// Refuses what cannot be applied, before anything is started.
-pub(crate) fn check_supported(options: &StartOptions, kind: &KindInfo) -> Result<(), Unsupported> {
-    let refuse = |option: &str, reason| {
-        Err(Unsupported {
-            option: option.to_owned(),
-            reason,
-        })
-    };
-    if !options.io_read.is_empty() || !options.io_write.is_empty() {
-        let option = if options.io_read.is_empty() {
-            "--io-write-bps"
-        } else {
-            "--io-read-bps"
-        };
-        return refuse(option, "this version of workernator has no io limits");
-    }
-    if options.timeout.is_some() {
-        return refuse(
-            "--timeout",
-            "this version of workernator takes timeouts only from the job type (#[job(timeout = \"...\")])",
-        );
-    }
-    if let Some(network) = options.network {
-        let declared = if kind.host_network {
-            Network::Host
-        } else {
-            Network::None
-        };
-        if network != declared {
-            return refuse(
-                &format!("--net {}", network.as_str()),
-                "this version of workernator takes the network only from the job type (#[job(network = \"host\")])",
-            );
-        }
-    }
-    if options.owner.is_some() {
-        return refuse("--owner", "this version of workernator has no job owners");
-    }
-    Ok(())
-}
+use crate::values::{IoRate, Network};
+use workernator::{BlockDevice, Config, Job, JobHandle, Limits, NetworkMode, Runner, StartError};
 
 /// The runner's configuration for a start with `options`.
 pub(crate) fn configure(config: Config, options: &StartOptions) -> Config {
+    config.keep_work_dirs(options.keep_workdir)
+}
+
+/// The limits `options` ask for: the library's defaults, with each one given
+/// replaced.
+pub(crate) fn limits(options: &StartOptions) -> Limits {
     let mut limits = Limits::default();
     if let Some(bytes) = options.memory_bytes {
         limits = limits.memory_max_bytes(bytes);
@@ -78,100 +30,116 @@ pub(crate) fn configure(config: Config, options: &StartOptions) -> Config {
     if let Some(cores) = options.cpu_cores {
         limits = limits.cpu_max_cores(cores);
     }
-    config.limits(limits).keep_work_dirs(options.keep_workdir)
+    let device = |rate: &IoRate| BlockDevice::new(rate.device.major, rate.device.minor);
+    for rate in &options.io_read {
+        limits = limits.io_read_bps(device(rate), rate.bytes_per_second);
+    }
+    for rate in &options.io_write {
+        limits = limits.io_write_bps(device(rate), rate.bytes_per_second);
+    }
+    limits
 }
 
-/// Starts `job` (its options were applied through [`configure`]).
+/// The library's start options for `options`. Without `--net` or
+/// `--timeout`, the job type's own settings apply.
+pub(crate) fn options(options: &StartOptions) -> workernator::StartOptions {
+    let mut start = workernator::StartOptions::new().limits(limits(options));
+    if let Some(network) = options.network {
+        start = start.network(network_mode(network));
+    }
+    if let Some(timeout) = options.timeout {
+        start = start.timeout(timeout);
+    }
+    if let Some(owner) = &options.owner {
+        start = start.owner(owner.clone());
+    }
+    start
+}
+
+fn network_mode(network: Network) -> NetworkMode {
+    match network {
+        Network::None => NetworkMode::None,
+        Network::Host => NetworkMode::Host,
+    }
+}
+
+/// Starts `job` with `options` (the runner was opened with [`configure`]).
 pub(crate) fn start<J: Job>(
     runner: &Runner,
     job: J,
-    _options: &StartOptions,
+    options: &StartOptions,
 ) -> Result<JobHandle<J>, StartError> {
-    runner.start(job)
+    runner.start_with(job, self::options(options))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::by_name;
-    use crate::values::{Device, IoRate};
-
-    fn kind(name: &str) -> KindInfo {
-        by_name(name).unwrap()
-    }
+    use crate::values::Device;
+    use std::time::Duration;
+    use workernator::IoLimit;
 
     #[test]
-    fn limits_and_keep_workdir_go_through_the_config() {
+    fn limits_come_from_the_options() {
         let options = StartOptions {
             memory_bytes: Some(64 << 20),
             pids: Some(16),
             cpu_cores: Some(0.5),
-            keep_workdir: true,
             ..StartOptions::default()
         };
-        assert_eq!(check_supported(&options, &kind("fib")), Ok(()));
-        let config = configure(Config::default(), &options);
-        let limits = config.default_limits();
+        let limits = limits(&options);
         assert_eq!(limits.memory_max_bytes, Some(64 << 20));
         assert_eq!(limits.pids_max, Some(16));
         assert_eq!(limits.cpu_max_cores, Some(0.5));
+        assert!(limits.io.is_empty());
     }
 
     #[test]
     fn unset_limits_keep_the_library_defaults() {
-        let config = configure(Config::default(), &StartOptions::default());
-        assert_eq!(config.default_limits(), &Limits::default());
+        assert_eq!(limits(&StartOptions::default()), Limits::default());
     }
 
     #[test]
-    fn what_the_library_lacks_is_refused_by_name() {
-        let io = IoRate {
-            device: Device { major: 8, minor: 0 },
-            bytes_per_second: 1 << 20,
+    fn io_rates_become_io_limits_per_device() {
+        let rate = |major, minor, bytes_per_second| IoRate {
+            device: Device { major, minor },
+            bytes_per_second,
         };
-        let refused = |options: StartOptions, name: &str| {
-            check_supported(&options, &kind(name)).unwrap_err().option
+        let options = StartOptions {
+            io_read: vec![rate(8, 0, 1 << 20)],
+            io_write: vec![rate(8, 0, 2 << 20), rate(259, 0, 3 << 20)],
+            ..StartOptions::default()
         };
-        let with = |edit: fn(&mut StartOptions)| {
-            let mut options = StartOptions::default();
-            edit(&mut options);
-            options
-        };
-        let mut options = StartOptions::default();
-        options.io_write.push(io);
-        assert_eq!(refused(options, "fib"), "--io-write-bps");
-        assert_eq!(
-            refused(
-                with(|o| o.timeout = Some(std::time::Duration::from_secs(1))),
-                "fib"
-            ),
-            "--timeout"
-        );
-        assert_eq!(
-            refused(with(|o| o.owner = Some("a".into())), "fib"),
-            "--owner"
-        );
-        assert_eq!(
-            refused(with(|o| o.network = Some(Network::Host)), "fib"),
-            "--net host"
-        );
-        assert_eq!(
-            refused(with(|o| o.network = Some(Network::None)), "wait"),
-            "--net none"
-        );
+        let io: Vec<IoLimit> = limits(&options).io;
+        assert_eq!(io.len(), 2, "{io:?}");
+        let sda = io
+            .iter()
+            .find(|limit| limit.device == BlockDevice::new(8, 0))
+            .unwrap();
+        assert_eq!(sda.read_bps, Some(1 << 20));
+        assert_eq!(sda.write_bps, Some(2 << 20));
+        let nvme = io
+            .iter()
+            .find(|limit| limit.device == BlockDevice::new(259, 0))
+            .unwrap();
+        assert_eq!(nvme.read_bps, None);
+        assert_eq!(nvme.write_bps, Some(3 << 20));
     }
 
     #[test]
-    fn asking_for_the_declared_network_is_fine() {
-        let host = StartOptions {
+    fn network_timeout_and_owner_are_passed_on() {
+        let options = StartOptions {
             network: Some(Network::Host),
+            timeout: Some(Duration::from_secs(30)),
+            owner: Some("alice".into()),
             ..StartOptions::default()
         };
-        assert_eq!(check_supported(&host, &kind("wait")), Ok(()));
-        let none = StartOptions {
-            network: Some(Network::None),
-            ..StartOptions::default()
-        };
-        assert_eq!(check_supported(&none, &kind("eval")), Ok(()));
+        assert_eq!(network_mode(Network::Host), NetworkMode::Host);
+        assert_eq!(network_mode(Network::None), NetworkMode::None);
+        // The library's options are opaque; their Debug shows what was set.
+        let text = format!("{:?}", super::options(&options));
+        assert!(text.contains("network: Some(Host)"), "{text}");
+        assert!(text.contains("timeout: Some(30s)"), "{text}");
+        assert!(text.contains("owner: Some(\"alice\")"), "{text}");
     }
 }

@@ -26,30 +26,32 @@ fn human(report: &HostReport) -> String {
         }
     };
     let mut text = String::new();
-    let kernel = report.kernel.as_deref().unwrap_or("unknown");
-    let _ = writeln!(text, "Kernel:            {kernel}");
+    let _ = writeln!(text, "Kernel:            {}", report.kernel);
     let _ = writeln!(text, "Root:              {}", yes_no(report.root));
     let _ = writeln!(
         text,
-        "User namespaces:   {}",
-        yes_no(report.user_namespaces)
+        "User namespaces:   {} (unprivileged: {})",
+        yes_no(report.user_namespaces),
+        yes_no(report.unprivileged_user_namespaces)
     );
-    let _ = writeln!(
-        text,
-        "cgroup v1:         {}",
-        list(&report.cgroup.v1_controllers)
-    );
-    match &report.cgroup.v2_mount {
-        Some(mount) => {
+    let _ = writeln!(text, "pidfd:             {}", yes_no(report.pidfd));
+    let _ = writeln!(text, "seccomp:           {}", yes_no(report.seccomp));
+    let cgroup = &report.cgroup;
+    match (cgroup.version, &cgroup.root) {
+        (Some(version), Some(root)) => {
             let _ = writeln!(
                 text,
-                "cgroup v2:         {mount} (controllers: {})",
-                list(&report.cgroup.v2_controllers)
+                "cgroup v{version}:         {root} (controllers: {}; writable: {})",
+                list(&cgroup.controllers),
+                list(&cgroup.writable_controllers)
             );
         }
-        None => {
-            let _ = writeln!(text, "cgroup v2:         not mounted");
+        _ => {
+            let _ = writeln!(text, "cgroup:            none found");
         }
+    }
+    if let Some(mount) = &cgroup.hybrid_v2_mount {
+        let _ = writeln!(text, "cgroup v2 (hybrid): {mount}");
     }
     let supports = &report.supports;
     let options = [
@@ -57,10 +59,7 @@ fn human(report: &HostReport) -> String {
         ("--memory", supports.memory_limit),
         ("--pids", supports.pids_limit),
         ("--io-read-bps/--io-write-bps", supports.io_limits),
-        (
-            "--net (other than the job type's)",
-            supports.network_override,
-        ),
+        ("--net", supports.network_override),
         ("--timeout", supports.timeout_override),
         ("--owner", supports.owners),
         ("live tail", supports.live_tail),
@@ -74,7 +73,7 @@ fn human(report: &HostReport) -> String {
             names.join(", ")
         }
     };
-    let _ = writeln!(text, "Supported here:    {}", names(yes));
-    let _ = writeln!(text, "Not yet supported: {}", names(no));
+    let _ = writeln!(text, "Supported here:     {}", names(yes));
+    let _ = writeln!(text, "Not supported here: {}", names(no));
     text
 }

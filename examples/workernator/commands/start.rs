@@ -21,7 +21,6 @@ pub(crate) fn run(context: &Context, command: StartCommand) -> Result<i32, CliEr
             format!("{}: {error}", kind.name),
         )
     })?;
-    adapters::start::check_supported(&command.options, &kind)?;
     let config = adapters::start::configure(context.config(), &command.options);
     let runner = context.open(config)?;
     let job = pending

@@ -5,11 +5,13 @@ use crate::error::{CliError, exit};
 use crate::render::{JobView, human, json};
 
 pub(crate) fn run(context: &Context, id: &str, as_json: bool) -> Result<i32, CliError> {
-    let (_runner, job) = context.job(id)?;
-    let view = JobView::of(job.as_ref()).map_err(|source| CliError::Read {
-        id: job.id().clone(),
-        source,
-    })?;
+    let (runner, job) = context.job(id)?;
+    let view = JobView::of(job.as_ref())
+        .map_err(|source| CliError::Read {
+            id: job.id().clone(),
+            source,
+        })?
+        .with_waiting(&runner);
     if as_json {
         print_line(&json::status_line(&view))?;
     } else {

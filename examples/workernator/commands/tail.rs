@@ -1,10 +1,10 @@
 //! `jobs tail <ID> [--no-follow] [--timestamps]`: the job's stdout bytes to
 //! stdout and its stderr bytes to stderr, exactly as written, from the first;
-//! following a running job until it ends. Records of the supervisor (job
+//! following a running job live, record by record, until it ends. Records of the supervisor (job
 //! started, ended) are not the job's output and are not shown.
 
 use super::{Context, runtime};
-use crate::adapters::output::{OutputSource, SnapshotSource};
+use crate::adapters::output::{LiveSource, OutputError, OutputSource};
 use crate::error::{CliError, exit};
 use crate::render::time;
 use std::io::{self, Write};
@@ -18,24 +18,53 @@ pub(crate) fn run(
 ) -> Result<i32, CliError> {
     let (_runner, job) = context.job(id)?;
     let id = job.id().clone();
-    let mut source = SnapshotSource::new(job.as_ref(), follow);
-    let mut writer = TailWriter::new(timestamps);
-    runtime()?.block_on(async {
-        while let Some(records) = source.next().await.map_err(|source| CliError::Output {
-            id: id.clone(),
-            source: Box::new(source),
-        })? {
-            let mut stdout = io::stdout().lock();
-            let mut stderr = io::stderr().lock();
-            for record in &records {
-                writer.write(record, &mut stdout, &mut stderr)?;
-            }
-            flush(&mut stdout, "stdout")?;
-            flush(&mut stderr, "stderr")?;
-        }
-        Ok::<(), CliError>(())
-    })?;
+    let mut source = LiveSource::new(job.logs(follow));
+    runtime()?
+        .block_on(copy(
+            &mut source,
+            &mut TailWriter::new(timestamps),
+            &mut io::stdout(),
+            &mut io::stderr(),
+        ))
+        .map_err(|error| match error {
+            Failure::Output(source) => CliError::Output {
+                id,
+                source: Box::new(source),
+            },
+            Failure::Cli(error) => error,
+        })?;
     Ok(exit::OK)
+}
+
+/// Why copying the output stopped short.
+enum Failure {
+    Output(OutputError),
+    Cli(CliError),
+}
+
+impl From<CliError> for Failure {
+    fn from(error: CliError) -> Self {
+        Failure::Cli(error)
+    }
+}
+
+/// Copies every record of `source` to its stream as it arrives, flushing it at
+/// once so that a follower sees each write as the job makes it.
+async fn copy(
+    source: &mut impl OutputSource,
+    writer: &mut TailWriter,
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> Result<(), Failure> {
+    while let Some(record) = source.next().await.map_err(Failure::Output)? {
+        writer.write(&record, stdout, stderr)?;
+        match record.stream {
+            OutputStream::Stdout => flush(stdout, "stdout")?,
+            OutputStream::Stderr => flush(stderr, "stderr")?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn flush(stream: &mut impl Write, name: &'static str) -> Result<(), CliError> {
@@ -142,6 +171,59 @@ mod tests {
         );
         assert_eq!(out, b"a\x00\xffb\n");
         assert_eq!(err, b"oops\n");
+    }
+
+    /// A source of records given in advance.
+    struct Given(std::collections::VecDeque<OutputRecord>);
+
+    impl OutputSource for Given {
+        async fn next(&mut self) -> Result<Option<OutputRecord>, OutputError> {
+            Ok(self.0.pop_front())
+        }
+    }
+
+    /// Counts flushes, and what was written before each.
+    #[derive(Default)]
+    struct Flushes {
+        bytes: Vec<u8>,
+        seen: Vec<Vec<u8>>,
+    }
+
+    impl Write for Flushes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.seen.push(self.bytes.clone());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_record_is_flushed_as_it_arrives() {
+        let mut source = Given(
+            [
+                record(OutputStream::Stdout, b"a\n"),
+                record(OutputStream::System, b"note"),
+                record(OutputStream::Stderr, b"e"),
+                record(OutputStream::Stdout, b"b\n"),
+            ]
+            .into(),
+        );
+        let (mut out, mut err) = (Flushes::default(), Flushes::default());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let copied = runtime.block_on(copy(
+            &mut source,
+            &mut TailWriter::new(false),
+            &mut out,
+            &mut err,
+        ));
+        assert!(copied.is_ok());
+        assert_eq!(out.seen, [b"a\n".to_vec(), b"a\nb\n".to_vec()]);
+        assert_eq!(err.seen, [b"e".to_vec()]);
     }
 
     #[test]

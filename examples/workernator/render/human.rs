@@ -47,7 +47,8 @@ pub(crate) fn status_block(view: &JobView) -> String {
     if let Some(owner) = &view.owner {
         line("Owner", owner);
     }
-    if let Some(waiting) = &status.waiting {
+    // Why it waits: for a queued job only (a stale reason means nothing).
+    if let Some(waiting) = status.waiting.as_ref().filter(|_| state == State::Queued) {
         line("Waiting", waiting);
     }
     let ending = Ending::of(status.exit.as_ref());
@@ -264,6 +265,26 @@ Limits:     memory 1 GiB, 1024 processes
             running.contains("Duration:   7 seconds so far\n"),
             "{running}"
         );
+    }
+
+    #[test]
+    fn a_queued_job_says_why_it_waits_and_whose_it_is() {
+        let mut queued = view(serde_json::json!({
+            "state": "queued", "started_at": null, "finished_at": null, "exit": null,
+            "waiting": "owner alice is at its share (2 of 2 jobs)",
+        }));
+        queued.owner = Some("alice".into());
+        let text = status_block(&queued);
+        assert!(
+            text.contains("Status:     Queued\nOwner:      alice\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Waiting:    owner alice is at its share (2 of 2 jobs)\n"),
+            "{text}"
+        );
+        let ran = status_block(&view(serde_json::json!({ "waiting": "stale" })));
+        assert!(!ran.contains("Waiting:"), "{ran}");
     }
 
     #[test]

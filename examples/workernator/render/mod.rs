@@ -41,7 +41,7 @@ impl JobView {
             None
         };
         Ok(JobView {
-            owner: adapters::status::owner(&status),
+            owner: adapters::status::owner(job)?,
             kind: Some(job.info()),
             arguments: Some(job.arguments()?),
             limits: Some(job.limits()?),
@@ -51,10 +51,11 @@ impl JobView {
         })
     }
 
-    /// What can be shown from the status alone (a kind the CLI does not know).
+    /// What can be shown from the status alone (a kind the CLI does not know):
+    /// no owner, which is in the spec of a known kind only.
     pub(crate) fn of_status(status: JobStatus) -> JobView {
         JobView {
-            owner: adapters::status::owner(&status),
+            owner: None,
             kind: None,
             arguments: None,
             limits: None,
@@ -62,6 +63,15 @@ impl JobView {
             status,
             now: Timestamp::now(),
         }
+    }
+
+    /// With why a queued job waits, as `runner` sees it (when its status has
+    /// no reason recorded).
+    pub(crate) fn with_waiting(mut self, runner: &workernator::Runner) -> JobView {
+        if let Some(waiting) = adapters::status::waiting(runner, &self.status) {
+            self.status.waiting = Some(waiting);
+        }
+        self
     }
 
     pub(crate) fn state(&self) -> State {
