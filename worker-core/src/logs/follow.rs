@@ -6,13 +6,15 @@
 //! the supervisor's lock being closed or removed (a second watch, on the lock
 //! file `<state>/active/<id>` itself: the supervisor holds it open for its whole
 //! life and removes it last). The descriptor is registered with tokio's reactor, so
-//! an idle follower is a parked task and costs nothing. The watch is made before
+//! an idle follower is a parked task (plus one status read a second, a safety net
+//! against a lost wakeup). The watch is made before
 //! the log is first read, so no write can slip between a read and the wait.
 
 use super::LogError;
 use crate::id::JobId;
 use crate::state::{self, JobPaths, JobStatus, StateError};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use std::future::Future;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
@@ -38,10 +40,16 @@ enum Registration {
     Moving,
 }
 
+/// How often an idle follower re-checks whether the job has ended, whatever
+/// inotify said: a safety net (one status read per interval) so that a wakeup
+/// lost for any reason delays the end of a stream instead of hanging it.
+const END_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The watch on one job's directory. Dropping it closes the descriptor, which
 /// removes the watch.
 pub(super) struct Watch {
     registration: Registration,
+    recheck: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 /// What the events since the last wait say.
@@ -72,11 +80,23 @@ impl Watch {
         );
         Ok(Watch {
             registration: Registration::Unregistered(inotify),
+            recheck: None,
         })
     }
 
     /// Waits for events; returns what they say once at least one has come.
     pub(super) fn poll_changes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Changes>> {
+        // Registers with the reactor, or says plainly that there is no runtime.
+        self.registered()?;
+        let recheck = self
+            .recheck
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(END_RECHECK)));
+        if recheck.as_mut().poll(cx).is_ready() {
+            recheck
+                .as_mut()
+                .reset(tokio::time::Instant::now() + END_RECHECK);
+            return Poll::Ready(Ok(Changes { check_end: true }));
+        }
         let fd = self.registered()?;
         let mut changes = Changes::default();
         let mut any = false;

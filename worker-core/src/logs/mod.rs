@@ -184,7 +184,7 @@ pub enum LogError {
 ///
 /// Made by [`JobHandle::logs`], [`Runner::logs`] or [`Logs::open`]. By default it
 /// starts at the first byte, follows the job live (woken by the kernel when the log
-/// grows: an idle reader costs no CPU) and ends once the job has ended and every
+/// grows: an idle reader costs next to no CPU: one status read a second) and ends once the job has ended and every
 /// record is delivered. It must be polled inside a tokio runtime, like
 /// [`JobHandle::wait`].
 ///
