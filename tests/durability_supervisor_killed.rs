@@ -29,7 +29,12 @@ fn killing_the_supervisor_kills_the_sandbox_and_the_job_is_lost() {
         Err(WaitError::Lost { reason, .. }) => assert!(reason.contains("supervisor"), "{reason}"),
         other => panic!("expected Lost, got {other:?}"),
     }
-    assert_eq!(job.status().unwrap().state, JobState::Lost);
+    let status = job.status().unwrap();
+    assert_eq!(status.state, JobState::Lost);
+    assert_eq!(
+        status.failure_class,
+        Some(workernator::FailureClass::Temporary)
+    );
     assert!(test.cgroup_left(job.id().as_str()).is_empty());
 }
 

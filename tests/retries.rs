@@ -67,6 +67,10 @@ fn a_permanent_failure_gets_one_attempt() {
     let status = job.status().unwrap();
     assert_eq!(status.attempt, 1);
     assert!(status.attempts.is_empty());
+    assert_eq!(
+        status.failure_class,
+        Some(workernator::FailureClass::Permanent)
+    );
 }
 
 #[test]

@@ -222,6 +222,10 @@ pub struct JobStatus {
     /// The earlier attempts, oldest first.
     #[serde(default)]
     pub attempts: Vec<AttemptRecord>,
+    /// Whether a failed job's failure was temporary (infrastructure) or
+    /// permanent (its own); `None` unless it failed or was lost.
+    #[serde(default)]
+    pub failure_class: Option<crate::retry::FailureClass>,
     /// Why the output log stopped taking the job's output (disk full, I/O error),
     /// if it did: every record before the failure is intact, later output was dropped.
     #[serde(default)]
@@ -252,6 +256,7 @@ impl JobStatus {
             waiting: None,
             next_attempt_at: None,
             attempts: Vec::new(),
+            failure_class: None,
             output_error: None,
         }
     }
@@ -272,6 +277,15 @@ impl JobStatus {
 
     /// Marks the job finished with `exit`.
     pub(crate) fn finish(&mut self, exit: ExitReason) {
+        let oom_killed = self.usage.as_ref().is_some_and(|usage| usage.oom_killed);
+        self.failure_class = match exit {
+            ExitReason::Succeeded | ExitReason::Stopped => None,
+            ref failed => Some(
+                crate::retry::RetryPolicy::DEFAULT
+                    .classify(failed, oom_killed)
+                    .0,
+            ),
+        };
         self.state = match exit {
             ExitReason::Succeeded => JobState::Succeeded,
             ExitReason::Stopped => JobState::Stopped,
@@ -308,5 +322,26 @@ mod tests {
         status.finish(ExitReason::Succeeded);
         assert_eq!(status.state, JobState::Succeeded);
         assert!(status.state.is_finished());
+        assert_eq!(status.failure_class, None);
+    }
+
+    #[test]
+    fn a_failure_records_its_class() {
+        let id: JobId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let mut status = JobStatus::starting(id, "Fib".into(), 1, Timestamp::now());
+        status.finish(ExitReason::Lost {
+            reason: "gone".into(),
+        });
+        assert_eq!(
+            status.failure_class,
+            Some(crate::retry::FailureClass::Temporary)
+        );
+        status.finish(ExitReason::Panicked {
+            message: "p".into(),
+        });
+        assert_eq!(
+            status.failure_class,
+            Some(crate::retry::FailureClass::Permanent)
+        );
     }
 }
