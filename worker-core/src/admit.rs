@@ -108,7 +108,17 @@ impl Admission {
             }
             watched.retain(|(id, job)| {
                 let ended = match job {
-                    Watched::Child(child) => matches!(child.try_reap(), Ok(true)),
+                    // The pidfd says when the supervisor exits; the lock file,
+                    // checked now and then, is a second opinion that does not
+                    // depend on who reaped it or on a wakeup arriving.
+                    Watched::Child(child) => {
+                        matches!(child.try_reap(), Ok(true))
+                            || (check_foreign
+                                && matches!(
+                                    JobLock::try_take(&launcher.state.job(id)),
+                                    Ok(LockAttempt::Missing)
+                                ))
+                    }
                     Watched::Foreign(paths) => {
                         check_foreign && !matches!(JobLock::try_take(paths), Ok(LockAttempt::Held))
                     }
@@ -136,10 +146,7 @@ impl Admission {
                 let now = Millis(crate::state::Timestamp::now().as_millis());
                 Duration::from_millis(due.0.saturating_sub(now.0))
             });
-            if watched
-                .iter()
-                .any(|(_, job)| matches!(job, Watched::Foreign(_)))
-            {
+            if !watched.is_empty() {
                 timeout = Some(timeout.map_or(FOREIGN_CHECK, |t| t.min(FOREIGN_CHECK)));
             }
             let mut fds: Vec<PollFd<'_>> = vec![PollFd::new(self.wake.as_fd(), PollFlags::POLLIN)];
