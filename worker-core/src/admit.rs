@@ -38,8 +38,21 @@ pub(crate) struct Launcher {
 enum Watched {
     /// Its supervisor is our child.
     Child(Arc<SupervisorProcess>),
-    /// Started by another process (found running on open).
+    /// Its lock is held by another process: a supervisor found running on
+    /// open, or, for a moment, a copy of the lock's descriptor in a child that
+    /// some process was starting when the lock was open (a spawned child holds
+    /// every descriptor of its parent until it execs). Which one it was shows
+    /// once the lock is free: see [`Admission::settle`].
     Foreign(JobPaths),
+}
+
+/// What became of an attempt to start a queued job.
+enum Launch {
+    Started(Arc<SupervisorProcess>),
+    /// Someone else holds its lock: watch it until they let go.
+    Busy,
+    /// Nothing to do: finished, stopped, or already started by someone else.
+    Gone,
 }
 
 /// A runner's admission control.
@@ -75,6 +88,34 @@ impl Admission {
     pub(crate) fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         self.wake();
+    }
+
+    /// A watched job's supervisor has exited or its lock is free: it no longer
+    /// counts as running. If it never started (its status still queued, with
+    /// no supervisor), it goes back in the queue when the lock was only held
+    /// by someone else for a while, and is marked lost when our own supervisor
+    /// exited without starting it (retrying that could loop forever).
+    fn settle(&self, state: &StateDir, id: &JobId, our_supervisor: bool) {
+        self.scheduler().finished(id);
+        let paths = state.job(id);
+        match state::read_json::<JobStatus>(&paths.status()) {
+            Ok(status) if never_started(&status) => {}
+            _ => return,
+        }
+        if our_supervisor {
+            if let Err(error) = crate::reconcile::mark_unstarted_lost(
+                &paths,
+                "its supervisor exited before starting it (see supervisor.log in the job's directory)",
+            ) {
+                tracing::warn!(job = %id, error = %crate::supervisor::error_chain(&error), "cannot record a job as lost");
+            }
+            return;
+        }
+        for (_, id, request) in stored_requests(state, std::slice::from_ref(id)) {
+            if let Err(error) = self.scheduler().enqueue(id.clone(), request) {
+                tracing::warn!(job = %id, %error, "cannot queue job again");
+            }
+        }
     }
 
     /// Starts the admission thread, which watches `running` (jobs found
@@ -124,7 +165,7 @@ impl Admission {
                     }
                 };
                 if ended {
-                    self.scheduler().finished(id);
+                    self.settle(&launcher.state, id, matches!(job, Watched::Child(_)));
                 }
                 !ended
             });
@@ -132,8 +173,14 @@ impl Admission {
                 let admitted = self.scheduler().next_admission();
                 let Some(admitted) = admitted else { break };
                 match launch_queued(&launcher, &admitted.id) {
-                    Ok(Some(child)) => watched.push((admitted.id, Watched::Child(child))),
-                    Ok(None) => {
+                    Ok(Launch::Started(child)) => {
+                        watched.push((admitted.id, Watched::Child(child)));
+                    }
+                    Ok(Launch::Busy) => {
+                        let paths = launcher.state.job(&admitted.id);
+                        watched.push((admitted.id, Watched::Foreign(paths)));
+                    }
+                    Ok(Launch::Gone) => {
                         self.scheduler().finished(&admitted.id);
                     }
                     Err(error) => {
@@ -148,6 +195,18 @@ impl Admission {
             });
             if !watched.is_empty() {
                 timeout = Some(timeout.map_or(FOREIGN_CHECK, |t| t.min(FOREIGN_CHECK)));
+            }
+            {
+                let scheduler = self.scheduler();
+                let usage = scheduler.usage();
+                tracing::debug!(
+                    running = scheduler.running_len(),
+                    queued = scheduler.queued_len(),
+                    watched = watched.len(),
+                    cpu_millicores = usage.cpu_millicores,
+                    memory_bytes = usage.memory_bytes,
+                    "admission waits"
+                );
             }
             let mut fds: Vec<PollFd<'_>> = vec![PollFd::new(self.wake.as_fd(), PollFlags::POLLIN)];
             for (_, job) in &watched {
@@ -169,23 +228,21 @@ impl Admission {
 
 /// Starts the supervisor of a queued job, if it is still ours to start: its
 /// lock free (no other runner took it) and no stop requested (then it ends as
-/// stopped without running). `None`: nothing to watch.
-fn launch_queued(
-    launcher: &Launcher,
-    id: &JobId,
-) -> Result<Option<Arc<SupervisorProcess>>, StateError> {
+/// stopped without running).
+fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Launch, StateError> {
     let paths = launcher.state.job(id);
     let lock = match JobLock::try_take(&paths)? {
         LockAttempt::Taken(lock) => lock,
-        LockAttempt::Held | LockAttempt::Missing => return Ok(None),
+        LockAttempt::Held => return Ok(Launch::Busy),
+        LockAttempt::Missing => return Ok(Launch::Gone),
     };
     let mut status: JobStatus = state::read_json(&paths.status())?;
-    if status.state != JobState::Queued || status.supervisor_pid.is_some() {
-        return Ok(None);
+    if !never_started(&status) {
+        return Ok(Launch::Gone);
     }
     if paths.stop_request().exists() {
         finish_unstarted(&paths, &mut status)?;
-        return Ok(None);
+        return Ok(Launch::Gone);
     }
     let application: Option<BorrowedFd<'_>> = launcher.application.as_ref().map(|fd| fd.as_fd());
     let child = launch::spawn_supervisor(paths.dir(), &lock, application)
@@ -194,7 +251,12 @@ fn launch_queued(
     if let Ok(mut children) = launcher.children.lock() {
         children.push(Arc::clone(&child));
     }
-    Ok(Some(child))
+    Ok(Launch::Started(child))
+}
+
+/// Queued, and no supervisor has ever announced itself for it.
+pub(crate) fn never_started(status: &JobStatus) -> bool {
+    status.state == JobState::Queued && status.supervisor_pid.is_none()
 }
 
 /// Ends a queued job that never ran as stopped. The caller holds its lock.

@@ -103,6 +103,24 @@ pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {
     Ok(Reconciled::MarkedLost)
 }
 
+/// Marks a job that never started as lost, with `reason`, if it still has not
+/// started once its lock is taken (a stop, say, may have ended it meanwhile).
+/// Does nothing while someone else holds the lock.
+pub(crate) fn mark_unstarted_lost(paths: &JobPaths, reason: &str) -> Result<(), StateError> {
+    let lock = match JobLock::try_take(paths)? {
+        LockAttempt::Taken(lock) => lock,
+        LockAttempt::Held | LockAttempt::Missing => return Ok(()),
+    };
+    let status: JobStatus = state::read_json(&paths.status())?;
+    if !crate::admit::never_started(&status) {
+        return Ok(());
+    }
+    let spec: JobSpec = state::read_json(&paths.spec())?;
+    mark_lost(paths, &spec, status, reason)?;
+    drop(lock);
+    Ok(())
+}
+
 /// Kills whatever is left in the job's cgroup, removes it and the work dir, and
 /// records the job as lost. The caller holds the job's lock.
 fn mark_lost(

@@ -15,6 +15,7 @@ pub(crate) struct Millis(pub(crate) u64);
 
 impl Millis {
     /// This time plus `ms` milliseconds, saturating at the end of time.
+    #[cfg(test)]
     pub(crate) fn plus(self, ms: u64) -> Millis {
         Millis(self.0.saturating_add(ms))
     }

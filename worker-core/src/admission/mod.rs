@@ -16,9 +16,6 @@
 //! - Delayed jobs wait in a timer map until `not_before`.
 //! - Uniqueness: a key held by a queued or running job refuses a duplicate.
 
-// Some builders and queries serve only the tests and the admission benchmark.
-#![allow(dead_code, unused_imports)]
-
 mod capacity;
 mod clock;
 mod error;
@@ -31,9 +28,14 @@ mod wait;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use capacity::{Capacity, Demand, Resource, Shortage, Usage};
-pub(crate) use clock::{Clock, Millis, SystemClock};
+pub(crate) use capacity::{Capacity, Demand};
+pub(crate) use clock::{Millis, SystemClock};
 pub(crate) use error::RefusedError;
-pub(crate) use request::{Admitted, Request};
+pub(crate) use request::Request;
 pub(crate) use scheduler::Scheduler;
-pub(crate) use wait::WaitReason;
+
+#[cfg(test)]
+pub(crate) use {
+    capacity::{Resource, Shortage},
+    wait::WaitReason,
+};

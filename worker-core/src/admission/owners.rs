@@ -150,11 +150,13 @@ impl<Id: Clone> Owners<Id> {
     }
 
     /// How many jobs `owner` has running.
+    #[cfg(test)]
     pub(crate) fn running(&self, owner: &str) -> u64 {
         self.by_name.get(owner).map_or(0, |state| state.running)
     }
 
     /// Whether no owner has a job queued or running.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.by_name.is_empty() && self.order.is_empty()
     }

@@ -24,6 +24,9 @@ pub(crate) struct Request {
     pub(crate) demand: Demand,
 }
 
+// Builders for the scheduler's tests; the runner fills the fields from a job's
+// options.
+#[cfg(test)]
 impl Request {
     /// A request for `owner`, with default priority, no delay, no key, no demand.
     pub(crate) fn owner(owner: impl Into<String>) -> Request {

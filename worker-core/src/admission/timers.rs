@@ -49,6 +49,7 @@ impl<Id> Timers<Id> {
     }
 
     /// How many jobs are delayed.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.due.len()
     }

@@ -96,11 +96,6 @@ where
         }
     }
 
-    /// The capacity admission fills.
-    pub(crate) fn capacity(&self) -> Capacity {
-        self.capacity
-    }
-
     /// What the running jobs use now.
     pub(crate) fn usage(&self) -> Usage {
         self.usage
@@ -207,6 +202,7 @@ where
     }
 
     /// Whether the scheduler is draining.
+    #[cfg(test)]
     pub(crate) fn is_draining(&self) -> bool {
         self.draining
     }
@@ -278,6 +274,7 @@ where
     }
 
     /// The job capacity is held back for, if any.
+    #[cfg(test)]
     pub(crate) fn reserved(&self) -> Option<&Id> {
         self.reserved.as_ref()
     }
