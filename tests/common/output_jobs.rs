@@ -162,21 +162,30 @@ pub fn proc_status_kib(field: &str) -> u64 {
 }
 
 /// Descriptors of this process: (all, inotify).
+/// This process's open descriptors other than inotify instances, and the
+/// inotify watches they hold (from /proc/self/fdinfo). The library keeps one
+/// inotify instance per process once something followed a log.
 pub fn open_fds() -> (usize, usize) {
-    let mut all = 0;
-    let mut inotify = 0;
+    let mut others = 0;
+    let mut watches = 0;
     for entry in std::fs::read_dir("/proc/self/fd")
         .expect("/proc/self/fd")
         .flatten()
     {
-        all += 1;
-        if std::fs::read_link(entry.path())
-            .is_ok_and(|target| target.to_string_lossy().contains("inotify"))
-        {
-            inotify += 1;
+        let is_inotify = std::fs::read_link(entry.path())
+            .is_ok_and(|target| target.to_string_lossy().contains("inotify"));
+        if !is_inotify {
+            others += 1;
+            continue;
         }
+        let info = std::path::Path::new("/proc/self/fdinfo").join(entry.file_name());
+        watches += std::fs::read_to_string(info)
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| line.starts_with("inotify wd:"))
+            .count();
     }
-    (all, inotify)
+    (others, watches)
 }
 
 pub fn multi_thread_rt() -> tokio::runtime::Runtime {

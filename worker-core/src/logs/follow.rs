@@ -5,50 +5,31 @@
 //! (`IN_MODIFY`), the status being replaced (`IN_MOVED_TO` of `status.json`) and
 //! the supervisor's lock being closed or removed (a second watch, on the lock
 //! file `<state>/active/<id>` itself: the supervisor holds it open for its whole
-//! life and removes it last). The descriptor is registered with tokio's reactor, so
-//! an idle follower is a parked task (plus one status read a second, a safety net
-//! against a lost wakeup). The watch is made before
-//! the log is first read, so no write can slip between a read and the wait.
+//! life and removes it last). The watches belong to the process's shared
+//! inotify instance (`hub`), whose thread wakes the follower's task, so an idle
+//! follower is a parked task (plus one status read a second, a safety net
+//! against a lost wakeup). The watch is made before the log is first read, so
+//! no write can slip between a read and the wait.
 
 use super::LogError;
+use super::hub::{Interest, Subscription};
 use crate::id::JobId;
 use crate::state::{self, JobPaths, JobStatus, StateError};
-use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use std::future::Future;
 use std::io;
-use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::task::{Context, Poll, ready};
-use tokio::io::unix::AsyncFd;
-
-/// Names in the job directory whose change may mean the job has ended.
-const STATUS_FILE: &str = "status.json";
-const LOCK_FILE: &str = "lock";
-
-/// Room for a batch of events: a few hundred with short names.
-const EVENT_BUFFER: usize = 8192;
-
-/// `struct inotify_event` without its name: wd, mask, cookie, len (inotify(7)).
-const EVENT_HEADER: usize = 16;
-
-enum Registration {
-    /// Made, not yet with the reactor: `logs()` may be called outside a runtime.
-    Unregistered(Inotify),
-    Registered(AsyncFd<OwnedFd>),
-    /// Only while moving from one to the other.
-    Moving,
-}
+use std::task::{Context, Poll};
 
 /// How often an idle follower re-checks whether the job has ended, whatever
-/// inotify said: a safety net (one status read per interval) so that a wakeup
-/// lost for any reason delays the end of a stream instead of hanging it.
+/// the events said: a safety net (one status read per interval) so that a
+/// wakeup lost for any reason delays the end of a stream instead of hanging it.
 const END_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The watch on one job's directory. Dropping it closes the descriptor, which
-/// removes the watch.
+/// The watch on one job's directory and lock file, through the process's
+/// shared inotify instance. Dropping it unsubscribes.
 pub(super) struct Watch {
-    registration: Registration,
+    subscription: Subscription,
     recheck: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
@@ -62,32 +43,23 @@ pub(super) struct Changes {
 impl Watch {
     /// Watches the job directory `dir` and the job's lock file `lock`.
     pub(super) fn new(dir: &Path, lock: &Path) -> io::Result<Watch> {
-        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
-        inotify.add_watch(
-            dir,
-            AddWatchFlags::IN_MODIFY
-                | AddWatchFlags::IN_CREATE
-                | AddWatchFlags::IN_MOVED_TO
-                | AddWatchFlags::IN_CLOSE_WRITE
-                | AddWatchFlags::IN_DELETE_SELF
-                | AddWatchFlags::IN_MOVE_SELF
-                | AddWatchFlags::IN_ONLYDIR,
-        )?;
+        let mut subscription = Subscription::new()?;
+        subscription.watch(dir, Interest::JobDir)?;
         // Missing already: the job has finished, which the first check sees.
-        let _ = inotify.add_watch(
-            lock,
-            AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_DELETE_SELF,
-        );
+        let _ = subscription.watch(lock, Interest::LockFile);
         Ok(Watch {
-            registration: Registration::Unregistered(inotify),
+            subscription,
             recheck: None,
         })
     }
 
     /// Waits for events; returns what they say once at least one has come.
     pub(super) fn poll_changes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Changes>> {
-        // Registers with the reactor, or says plainly that there is no runtime.
-        self.registered()?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Poll::Ready(Err(io::Error::other(
+                "a following log reader must be polled inside a tokio runtime",
+            )));
+        }
         let recheck = self
             .recheck
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(END_RECHECK)));
@@ -97,80 +69,10 @@ impl Watch {
                 .reset(tokio::time::Instant::now() + END_RECHECK);
             return Poll::Ready(Ok(Changes { check_end: true }));
         }
-        let fd = self.registered()?;
-        let mut changes = Changes::default();
-        let mut any = false;
-        let mut buffer = [0u8; EVENT_BUFFER];
-        loop {
-            let mut guard = ready!(fd.poll_read_ready(cx))?;
-            let read = guard.try_io(|inner| {
-                nix::unistd::read(inner.get_ref(), &mut buffer).map_err(io::Error::from)
-            });
-            match read {
-                Ok(Ok(count)) => {
-                    any = true;
-                    changes.check_end |= events_may_end(&buffer[..count]);
-                }
-                Ok(Err(error)) => return Poll::Ready(Err(error)),
-                // Drained: readiness is cleared, the next poll registers the waker.
-                Err(_would_block) if any => return Poll::Ready(Ok(changes)),
-                Err(_would_block) => continue,
-            }
-        }
+        self.subscription
+            .poll_changes(cx)
+            .map_ok(|check_end| Changes { check_end })
     }
-
-    fn registered(&mut self) -> io::Result<&AsyncFd<OwnedFd>> {
-        if let Registration::Unregistered(_) = self.registration {
-            let Registration::Unregistered(inotify) =
-                std::mem::replace(&mut self.registration, Registration::Moving)
-            else {
-                return Err(io::Error::other("inotify registration lost"));
-            };
-            if tokio::runtime::Handle::try_current().is_err() {
-                self.registration = Registration::Unregistered(inotify);
-                return Err(io::Error::other(
-                    "a following log reader must be polled inside a tokio runtime",
-                ));
-            }
-            // Events queued before the registration are not lost: epoll reports a
-            // descriptor that is already readable when it is added.
-            self.registration =
-                Registration::Registered(crate::sys::readable_async_fd(OwnedFd::from(inotify))?);
-        }
-        match &self.registration {
-            Registration::Registered(fd) => Ok(fd),
-            _ => Err(io::Error::other("inotify registration lost")),
-        }
-    }
-}
-
-/// Whether a batch of raw inotify events (inotify(7): `struct inotify_event`, then
-/// `len` bytes of NUL-padded name) says the job may have ended: the status or the
-/// lock changed, the directory went away, or events were lost.
-fn events_may_end(mut bytes: &[u8]) -> bool {
-    let ending = (AddWatchFlags::IN_Q_OVERFLOW
-        | AddWatchFlags::IN_IGNORED
-        | AddWatchFlags::IN_DELETE_SELF
-        | AddWatchFlags::IN_MOVE_SELF)
-        .bits();
-    let mut may_end = false;
-    while bytes.len() >= EVENT_HEADER {
-        let word = |at: usize| {
-            u32::from_ne_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
-        let (mask, len) = (word(4), word(12) as usize);
-        let name = bytes.get(EVENT_HEADER..EVENT_HEADER + len).unwrap_or(&[]);
-        let name = name.split(|&b| b == 0).next().unwrap_or(&[]);
-        // Events of the lock file's own watch carry no name.
-        let lock_file_event = len == 0
-            && mask & (AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_DELETE_SELF).bits() != 0;
-        may_end |= mask & ending != 0
-            || lock_file_event
-            || name == STATUS_FILE.as_bytes()
-            || name == LOCK_FILE.as_bytes();
-        bytes = bytes.get(EVENT_HEADER + len..).unwrap_or(&[]);
-    }
-    may_end
 }
 
 /// Whether the job has ended, so that its log is complete: its status is final, or
@@ -248,40 +150,8 @@ mod tests {
 2: -> FLOCK  ADVISORY  WRITE 4460 fd:01:7654321 0 EOF
 ";
 
-    fn event(mask: AddWatchFlags, name: &str) -> Vec<u8> {
-        let mut padded = name.as_bytes().to_vec();
-        if !padded.is_empty() {
-            padded.resize(name.len().div_ceil(16) * 16 + 16, 0);
-        }
-        let mut bytes = Vec::new();
-        for word in [1u32, mask.bits(), 0, padded.len() as u32] {
-            bytes.extend_from_slice(&word.to_ne_bytes());
-        }
-        bytes.extend_from_slice(&padded);
-        bytes
-    }
-
     #[test]
-    fn only_status_lock_and_lost_events_may_end_the_job() {
-        let write = event(AddWatchFlags::IN_MODIFY, "output.log");
-        assert!(!events_may_end(&write));
-        let mut batch = write.clone();
-        batch.extend(event(AddWatchFlags::IN_MOVED_TO, "status.json"));
-        assert!(events_may_end(&batch));
-        assert!(events_may_end(&event(
-            AddWatchFlags::IN_CLOSE_WRITE,
-            "lock"
-        )));
-        assert!(!events_may_end(&event(
-            AddWatchFlags::IN_CLOSE_WRITE,
-            "lockx"
-        )));
-        assert!(events_may_end(&event(AddWatchFlags::IN_Q_OVERFLOW, "")));
-        assert!(!events_may_end(&write[..10]), "a cut event is ignored");
-    }
-
-    #[test]
-    fn real_events_are_read_through_the_reactor() {
+    fn real_events_wake_the_watch() {
         let dir = tempfile::tempdir().unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()

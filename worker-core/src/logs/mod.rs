@@ -5,12 +5,14 @@
 //! Every reader reads the log file on its own, so there may be any number of
 //! them, in this process or others, while the job runs or long after; a reader
 //! that stops polling holds nothing but its descriptors and its buffer, and
-//! slows nobody. A reader holds a file descriptor, an inotify descriptor (while
-//! following) and a window of at most 512 KiB (more only for a longer record),
-//! and spawns nothing: dropping it releases all of it at once.
+//! slows nobody. A reader holds a file descriptor, a subscription to the
+//! process's one inotify instance (while following: see `hub`) and a window of
+//! at most 512 KiB (more only for a longer record): dropping it releases all of
+//! it at once.
 
 mod cursor;
 mod follow;
+mod hub;
 mod lines;
 mod tail;
 
@@ -116,10 +118,10 @@ pub enum LogError {
         /// Where it was looked for.
         dir: PathBuf,
     },
-    /// The job's directory cannot be watched for new output. Each following
-    /// reader has an inotify instance of its own: "too many open files" here
-    /// may mean the system's `fs.inotify.max_user_instances` (often 128) is
-    /// reached.
+    /// The job's directory cannot be watched for new output. Followers share
+    /// one inotify instance per process and one watch per job directory: "no
+    /// space left on device" here means the system's
+    /// `fs.inotify.max_user_watches` is reached.
     #[error("cannot watch {} for output of job {id}", dir.display())]
     Watch {
         /// The job.

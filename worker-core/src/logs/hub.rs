@@ -1,0 +1,367 @@
+//! One inotify instance per process, shared by every log follower.
+//!
+//! inotify instances are counted per user (`fs.inotify.max_user_instances`, 128
+//! by default), across all of the user's processes: one instance per follower
+//! would cap how many readers may follow output at once. Here a single instance
+//! and one thread serve every follower of the process. A follower subscribes to
+//! the files it needs (a job's directory and its lock file); subscribers of the
+//! same file share one watch; the thread reads the events and wakes the
+//! subscribers of each. The thread does not depend on any tokio runtime, so
+//! followers polled by different runtimes (or none, between polls) share it.
+
+use nix::errno::Errno;
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, InotifyEvent, WatchDescriptor};
+use std::collections::HashMap;
+use std::io;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::task::{Context, Poll, Waker};
+
+/// What one subscriber has been told since it last looked.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Some event came.
+    changed: bool,
+    /// One of them may mean the job has ended.
+    may_end: bool,
+    /// The hub cannot deliver events any more.
+    failed: Option<String>,
+    waker: Option<Waker>,
+}
+
+/// One follower's subscription: woken by the hub, polled by the follower.
+#[derive(Debug, Default)]
+struct Inbox {
+    pending: Mutex<Pending>,
+}
+
+impl Inbox {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        // The state is a few flags: a panic elsewhere cannot leave it unusable.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn notify(&self, may_end: bool) {
+        let mut pending = self.lock();
+        pending.changed = true;
+        pending.may_end |= may_end;
+        if let Some(waker) = pending.waker.take() {
+            drop(pending);
+            waker.wake();
+        }
+    }
+
+    fn fail(&self, reason: &str) {
+        let mut pending = self.lock();
+        pending.failed = Some(reason.to_owned());
+        if let Some(waker) = pending.waker.take() {
+            drop(pending);
+            waker.wake();
+        }
+    }
+}
+
+/// Which events of a watched file matter, and whether each may end the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Interest {
+    /// A job directory: writes to the log, and the status being replaced.
+    JobDir,
+    /// A job's lock file: closed by its holder, or removed.
+    LockFile,
+}
+
+impl Interest {
+    fn mask(self) -> AddWatchFlags {
+        match self {
+            Interest::JobDir => {
+                AddWatchFlags::IN_MODIFY
+                    | AddWatchFlags::IN_CREATE
+                    | AddWatchFlags::IN_MOVED_TO
+                    | AddWatchFlags::IN_CLOSE_WRITE
+                    | AddWatchFlags::IN_DELETE_SELF
+                    | AddWatchFlags::IN_MOVE_SELF
+                    | AddWatchFlags::IN_ONLYDIR
+            }
+            Interest::LockFile => AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_DELETE_SELF,
+        }
+    }
+}
+
+/// Names in a job directory whose change may mean the job has ended.
+const STATUS_FILE: &str = "status.json";
+
+/// Whether an event on a watch of `interest` may mean the job has ended: the
+/// status was replaced, the lock was closed or removed, or the watched file
+/// itself went away.
+pub(super) fn event_may_end(interest: Interest, mask: AddWatchFlags, name: Option<&[u8]>) -> bool {
+    let gone =
+        AddWatchFlags::IN_IGNORED | AddWatchFlags::IN_DELETE_SELF | AddWatchFlags::IN_MOVE_SELF;
+    if mask.intersects(gone | AddWatchFlags::IN_Q_OVERFLOW) {
+        return true;
+    }
+    match interest {
+        Interest::JobDir => name == Some(STATUS_FILE.as_bytes()),
+        Interest::LockFile => mask.contains(AddWatchFlags::IN_CLOSE_WRITE),
+    }
+}
+
+/// The subscribers of one watch.
+struct Watched {
+    interest: Interest,
+    inboxes: Vec<Weak<Inbox>>,
+}
+
+struct Hub {
+    inotify: Inotify,
+    /// Held while a watch is added and its subscriber recorded, so that the
+    /// thread cannot see an event of a watch before it knows its subscribers.
+    watches: Mutex<HashMap<WatchDescriptor, Watched>>,
+}
+
+impl Hub {
+    /// The process's hub, started on first use (and tried again on the next
+    /// use if starting it failed).
+    fn get() -> io::Result<&'static Hub> {
+        static HUB: OnceLock<&'static Hub> = OnceLock::new();
+        static STARTING: Mutex<()> = Mutex::new(());
+        if let Some(hub) = HUB.get() {
+            return Ok(hub);
+        }
+        let _starting = STARTING.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hub) = HUB.get() {
+            return Ok(hub);
+        }
+        let hub = Hub::start()?;
+        Ok(HUB.get_or_init(|| hub))
+    }
+
+    fn start() -> io::Result<&'static Hub> {
+        // Blocking reads: the thread has nothing else to do.
+        let inotify = Inotify::init(InitFlags::IN_CLOEXEC)?;
+        // It lives as long as the process: one instance, shared by every follower.
+        let hub: &'static Hub = Box::leak(Box::new(Hub {
+            inotify,
+            watches: Mutex::new(HashMap::new()),
+        }));
+        std::thread::Builder::new()
+            .name("workernator-log-events".into())
+            .spawn(move || hub.run())?;
+        Ok(hub)
+    }
+
+    fn watches(&self) -> MutexGuard<'_, HashMap<WatchDescriptor, Watched>> {
+        self.watches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn run(&self) {
+        loop {
+            match self.inotify.read_events() {
+                Ok(events) => self.dispatch(&events),
+                Err(Errno::EINTR) => {}
+                Err(errno) => {
+                    let reason = format!("reading inotify events failed: {errno}");
+                    tracing::error!("{reason}");
+                    for watched in self.watches().values() {
+                        for inbox in watched.inboxes.iter().filter_map(Weak::upgrade) {
+                            inbox.fail(&reason);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn dispatch(&self, events: &[InotifyEvent]) {
+        let mut watches = self.watches();
+        for event in events {
+            if event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                // Events were lost: every follower looks again.
+                for watched in watches.values() {
+                    for inbox in watched.inboxes.iter().filter_map(Weak::upgrade) {
+                        inbox.notify(true);
+                    }
+                }
+                continue;
+            }
+            let Some(watched) = watches.get(&event.wd) else {
+                continue;
+            };
+            let name = event
+                .name
+                .as_deref()
+                .map(std::os::unix::ffi::OsStrExt::as_bytes);
+            let may_end = event_may_end(watched.interest, event.mask, name);
+            for inbox in watched.inboxes.iter().filter_map(Weak::upgrade) {
+                inbox.notify(may_end);
+            }
+            if event.mask.contains(AddWatchFlags::IN_IGNORED) {
+                // The kernel dropped the watch (its file is gone).
+                watches.remove(&event.wd);
+            }
+        }
+    }
+}
+
+/// A follower's subscription to the events of some files; unsubscribes when
+/// dropped.
+pub(super) struct Subscription {
+    inbox: Arc<Inbox>,
+    watches: Vec<WatchDescriptor>,
+}
+
+impl Subscription {
+    /// Subscribes to nothing yet.
+    pub(super) fn new() -> io::Result<Subscription> {
+        Hub::get()?;
+        Ok(Subscription {
+            inbox: Arc::new(Inbox::default()),
+            watches: Vec::new(),
+        })
+    }
+
+    /// Adds the events of `path`, as `interest` says.
+    pub(super) fn watch(&mut self, path: &Path, interest: Interest) -> io::Result<()> {
+        let hub = Hub::get()?;
+        let mut watches = hub.watches();
+        let wd = hub.inotify.add_watch(path, interest.mask())?;
+        let watched = watches.entry(wd).or_insert_with(|| Watched {
+            interest,
+            inboxes: Vec::new(),
+        });
+        watched.inboxes.retain(|inbox| inbox.strong_count() > 0);
+        watched.inboxes.push(Arc::downgrade(&self.inbox));
+        self.watches.push(wd);
+        Ok(())
+    }
+
+    /// Ready once an event came since the last call: whether one of them may
+    /// mean the job has ended.
+    pub(super) fn poll_changes(&self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let mut pending = self.inbox.lock();
+        if let Some(reason) = &pending.failed {
+            return Poll::Ready(Err(io::Error::other(reason.clone())));
+        }
+        if pending.changed {
+            let may_end = pending.may_end;
+            pending.changed = false;
+            pending.may_end = false;
+            return Poll::Ready(Ok(may_end));
+        }
+        pending.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let Ok(hub) = Hub::get() else {
+            return;
+        };
+        let mut watches = hub.watches();
+        for wd in self.watches.drain(..) {
+            let Some(watched) = watches.get_mut(&wd) else {
+                continue;
+            };
+            watched.inboxes.retain(|inbox| {
+                inbox.strong_count() > 0 && !std::ptr::eq(inbox.as_ptr(), Arc::as_ptr(&self.inbox))
+            });
+            if watched.inboxes.is_empty() {
+                watches.remove(&wd);
+                // Fails only if the kernel dropped the watch already.
+                let _ = hub.inotify.rm_watch(wd);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn may_end(interest: Interest, mask: AddWatchFlags, name: &str) -> bool {
+        let name = (!name.is_empty()).then_some(name.as_bytes());
+        event_may_end(interest, mask, name)
+    }
+
+    #[test]
+    fn only_status_lock_and_lost_events_may_end_the_job() {
+        use AddWatchFlags as F;
+        assert!(!may_end(Interest::JobDir, F::IN_MODIFY, "output.log"));
+        assert!(may_end(Interest::JobDir, F::IN_MOVED_TO, "status.json"));
+        assert!(!may_end(
+            Interest::JobDir,
+            F::IN_MOVED_TO,
+            ".status.json.tmp"
+        ));
+        assert!(may_end(Interest::JobDir, F::IN_DELETE_SELF, ""));
+        assert!(may_end(Interest::LockFile, F::IN_CLOSE_WRITE, ""));
+        assert!(may_end(Interest::LockFile, F::IN_IGNORED, ""));
+        assert!(may_end(Interest::JobDir, F::IN_Q_OVERFLOW, ""));
+    }
+
+    fn wait(subscription: &Subscription) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(result) = subscription.poll_changes(&mut cx) {
+                return result.expect("events");
+            }
+            assert!(std::time::Instant::now() < deadline, "no event came");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn more_followers_than_a_user_may_have_inotify_instances_are_all_woken() {
+        // 128 instances per user by default; one shared instance has no such cap.
+        let dir = tempfile::tempdir().unwrap();
+        let followers: Vec<Subscription> = (0..300)
+            .map(|_| {
+                let mut subscription = Subscription::new().unwrap();
+                subscription.watch(dir.path(), Interest::JobDir).unwrap();
+                subscription
+            })
+            .collect();
+        std::fs::write(dir.path().join("output.log"), b"x").unwrap();
+        for follower in &followers {
+            assert!(!wait(follower), "a log write does not end the job");
+        }
+        std::fs::write(dir.path().join("status.json"), b"{}").unwrap();
+        for follower in &followers {
+            assert!(wait(follower), "a status write may end the job");
+        }
+    }
+
+    #[test]
+    fn a_dropped_follower_leaves_the_others_subscribed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = Subscription::new().unwrap();
+        first.watch(dir.path(), Interest::JobDir).unwrap();
+        let mut second = Subscription::new().unwrap();
+        second.watch(dir.path(), Interest::JobDir).unwrap();
+        drop(first);
+        std::fs::write(dir.path().join("status.json"), b"{}").unwrap();
+        assert!(wait(&second));
+        drop(second);
+        // The last one gone, the watch is removed: a new follower starts afresh.
+        let mut third = Subscription::new().unwrap();
+        third.watch(dir.path(), Interest::JobDir).unwrap();
+        std::fs::write(dir.path().join("output.log"), b"x").unwrap();
+        assert!(!wait(&third));
+    }
+
+    #[test]
+    fn a_lock_file_closed_or_removed_may_end_the_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("lock");
+        std::fs::write(&lock, b"").unwrap();
+        let mut follower = Subscription::new().unwrap();
+        follower.watch(&lock, Interest::LockFile).unwrap();
+        drop(std::fs::File::options().write(true).open(&lock).unwrap());
+        assert!(wait(&follower));
+        std::fs::remove_file(&lock).unwrap();
+        assert!(wait(&follower));
+    }
+}
