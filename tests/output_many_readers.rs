@@ -5,7 +5,7 @@ mod common;
 #[path = "common/output_jobs.rs"]
 mod output_jobs;
 
-use output_jobs::{Spew, digest_stdout, proc_status_kib, spew_digest};
+use output_jobs::{Spew, join_readers, proc_status_kib, spawn_readers, spew_digest};
 
 workernator::init_before_main!();
 
@@ -34,19 +34,9 @@ fn a_hundred_readers_get_identical_bytes_in_bounded_memory() {
             seed: 7,
         })
         .unwrap();
-    let readers: Vec<_> = (0..READERS)
-        .map(|_| {
-            let mut logs = job.logs();
-            rt.spawn(async move { digest_stdout(&mut logs).await })
-        })
-        .collect();
+    let readers = spawn_readers(&rt, &job, READERS);
     assert_eq!(rt.block_on(job.wait()).unwrap(), BYTES);
-    for reader in readers {
-        // Bounded, so that a reader that never ends fails the test instead of
-        // holding CI until its time runs out.
-        let limit = std::time::Duration::from_secs(300);
-        let reader = rt.block_on(async { tokio::time::timeout(limit, reader).await });
-        let (digest, system) = reader.expect("every reader ends once the job has").unwrap();
+    for (digest, system) in join_readers(&rt, readers, std::time::Duration::from_secs(300)) {
         assert_eq!(digest, expected, "a reader got other bytes");
         assert_eq!(system.last().map(String::as_str), Some("job succeeded"));
     }

@@ -6,7 +6,7 @@ mod common;
 #[path = "common/output_jobs.rs"]
 mod output_jobs;
 
-use output_jobs::{Talk, digest_stdout};
+use output_jobs::{Talk, join_readers, spawn_readers};
 
 workernator::init_before_main!();
 
@@ -35,18 +35,10 @@ fn three_hundred_followers_of_a_live_job_all_read_it_to_the_end() {
             wait_for_go: false,
         })
         .unwrap();
-    let readers: Vec<_> = (0..READERS)
-        .map(|_| {
-            let mut logs = job.logs();
-            rt.spawn(async move { digest_stdout(&mut logs).await })
-        })
-        .collect();
+    let readers = spawn_readers(&rt, &job, READERS);
     rt.block_on(job.wait()).unwrap();
     let mut digests = Vec::new();
-    for reader in readers {
-        let limit = std::time::Duration::from_secs(60);
-        let reader = rt.block_on(async { tokio::time::timeout(limit, reader).await });
-        let (digest, system) = reader.expect("every reader ends once the job has").unwrap();
+    for (digest, system) in join_readers(&rt, readers, std::time::Duration::from_secs(60)) {
         assert_eq!(system.last().map(String::as_str), Some("job succeeded"));
         digests.push(digest);
     }

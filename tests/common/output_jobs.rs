@@ -188,6 +188,41 @@ pub fn open_fds() -> (usize, usize) {
     (others, watches)
 }
 
+/// What one reader of a job's stdout got: its digest and the system records.
+pub type ReaderResult = ((u128, u64), Vec<String>);
+
+/// `count` followers of `job`'s output from its first byte, each digesting
+/// its stdout on `rt`.
+pub fn spawn_readers<J: workernator::Job>(
+    rt: &tokio::runtime::Runtime,
+    job: &workernator::JobHandle<J>,
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<ReaderResult>> {
+    (0..count)
+        .map(|_| {
+            let mut logs = job.logs();
+            rt.spawn(async move { digest_stdout(&mut logs).await })
+        })
+        .collect()
+}
+
+/// What each reader got, once all have ended; a reader that does not end
+/// within `limit` fails the test instead of holding CI until its time runs out.
+pub fn join_readers(
+    rt: &tokio::runtime::Runtime,
+    readers: Vec<tokio::task::JoinHandle<ReaderResult>>,
+    limit: std::time::Duration,
+) -> Vec<ReaderResult> {
+    readers
+        .into_iter()
+        .map(|reader| {
+            rt.block_on(async { tokio::time::timeout(limit, reader).await })
+                .expect("every reader ends once the job has")
+                .expect("the reader does not panic")
+        })
+        .collect()
+}
+
 pub fn multi_thread_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
