@@ -192,8 +192,21 @@ impl<J: Job> JobHandle<J> {
             }
             None if status.state == crate::state::JobState::Queued => {
                 // Waiting for admission (or its start time): its supervisor does
-                // not exist yet; look again in a while.
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                // not exist yet. Its status changes when it starts (or is
+                // stopped); the 1 s re-check is a safety net.
+                let unchanged = || {
+                    self.status().is_ok_and(|now| {
+                        now.state == crate::state::JobState::Queued && now.supervisor_pid.is_none()
+                    })
+                };
+                let recheck = std::time::Duration::from_secs(1);
+                if crate::logs::wait_for_change(self.paths.dir(), unchanged, recheck)
+                    .await
+                    .is_err()
+                {
+                    // No watch to be had: look again in a while.
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
                 Ok(())
             }
             None => {

@@ -75,6 +75,31 @@ impl Watch {
     }
 }
 
+/// Waits until something in the job directory `dir` changes (its status is
+/// replaced, say), or `recheck` passes. `unchanged` is asked once the watch is
+/// in place, so a change between the caller's last look and the watch is not
+/// missed: if it says false, this returns at once.
+///
+/// # Errors
+///
+/// The directory cannot be watched (the caller can fall back to polling).
+pub(crate) async fn wait_for_change(
+    dir: &Path,
+    unchanged: impl FnOnce() -> bool,
+    recheck: std::time::Duration,
+) -> io::Result<()> {
+    let mut subscription = Subscription::new()?;
+    subscription.watch(dir, Interest::JobDir)?;
+    if !unchanged() {
+        return Ok(());
+    }
+    let change = std::future::poll_fn(|cx| subscription.poll_changes(cx));
+    match tokio::time::timeout(recheck, change).await {
+        Ok(result) => result.map(drop),
+        Err(_elapsed) => Ok(()),
+    }
+}
+
 /// Whether the job has ended, so that its log is complete: its status is final, or
 /// its supervisor is gone without writing one (lost), or the job is gone.
 ///

@@ -26,6 +26,7 @@ use crate::runner::Runner;
 use crate::state::{JobPaths, StateError};
 use cursor::Cursor;
 use follow::Watch;
+pub(crate) use follow::wait_for_change;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
