@@ -78,8 +78,8 @@ pub fn fill(jobs: &Path, templates: &[PathBuf], finished: usize) -> Result<usize
     Ok(added)
 }
 
-/// The stand-in for `Runner::list` until it exists: reads and decodes every
-/// `status.json` under `<state>/jobs`, and counts the jobs by state.
+/// Counts the jobs under `<state>/jobs` by state, from their `status.json`
+/// files, without opening a runner (which would reconcile them).
 pub fn list_scan(state_dir: &Path) -> Result<BTreeMap<String, usize>> {
     let mut counts = BTreeMap::new();
     for entry in fs::read_dir(state_dir.join("jobs"))? {

@@ -249,7 +249,6 @@ pub fn report_targets(figures: &[Figure]) -> String {
     under("app_growth", "median", 64.0, "KiB");
     under("open", "median", 100.0, "ms");
     under("list", "median", 100.0, "ms");
-    under("list", "median", 100.0, "ms");
     let mut out = String::from("Targets of issue 7 (medians unless stated):\n");
     for check in checks {
         out.push_str(&format!(
