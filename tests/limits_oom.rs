@@ -25,9 +25,21 @@ fn a_job_past_its_memory_limit_is_oom_killed_and_says_so() {
         .unwrap();
     let rt = common::rt();
     let error = rt.block_on(job.wait()).unwrap_err();
+    match &error {
+        WaitError::OutOfMemory {
+            limit_bytes,
+            peak_bytes,
+            ..
+        } => {
+            assert_eq!(*limit_bytes, Some(limit));
+            assert!(peak_bytes.is_none_or(|peak| peak <= limit), "{error:?}");
+        }
+        other => panic!("expected OutOfMemory, got {other:?}"),
+    }
+    let message = error.to_string();
     assert!(
-        matches!(error, WaitError::Signaled { signal: 9, .. }),
-        "{error:?}"
+        message.contains("ran out of memory") && message.contains(&limit.to_string()),
+        "{message}"
     );
     let status = job.status().unwrap();
     assert_eq!(status.state, JobState::Failed);

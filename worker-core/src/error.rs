@@ -136,6 +136,22 @@ pub enum WaitError {
         /// The signal number.
         signal: i32,
     },
+    /// The OOM killer ended the job: it used all the memory its limit allows.
+    /// Raise [`Limits::memory_max_bytes`](crate::Limits::memory_max_bytes), or
+    /// make the job use less.
+    #[error(
+        "job {id} ran out of memory: the OOM killer ended it at its memory limit{}{}",
+        limit_bytes.map(|b| format!(" of {b} bytes")).unwrap_or_default(),
+        peak_bytes.map(|b| format!(" (peak use {b} bytes)")).unwrap_or_default()
+    )]
+    OutOfMemory {
+        /// The job.
+        id: JobId,
+        /// Its memory limit, if one was set (else the host's memory ran out).
+        limit_bytes: Option<u64>,
+        /// The most memory it used, as its cgroup counted it.
+        peak_bytes: Option<u64>,
+    },
     /// The job was stopped.
     #[error("job {id} was stopped")]
     Stopped {

@@ -222,6 +222,18 @@ impl<J: Job> JobHandle<J> {
 
     fn outcome(&self, status: JobStatus) -> Result<J::Output, WaitError> {
         let id = self.id.clone();
+        let oom = status.usage.as_ref().filter(|usage| usage.oom_killed);
+        if let Some(usage) = oom.filter(|_| status.exit != Some(ExitReason::Succeeded)) {
+            // The job's own exit (a signal, usually) says less than this.
+            let limit_bytes = state::read_json::<crate::state::JobSpec>(&self.paths.spec())
+                .ok()
+                .and_then(|spec| spec.limits.memory_max_bytes);
+            return Err(WaitError::OutOfMemory {
+                id,
+                limit_bytes,
+                peak_bytes: usage.peak_memory_bytes,
+            });
+        }
         match status.exit {
             Some(ExitReason::Succeeded) => {
                 let bytes = std::fs::read(self.paths.result()).map_err(|source| {
