@@ -12,7 +12,7 @@
 
 use super::LogError;
 use crate::id::JobId;
-use crate::state::{self, JobPaths, JobStatus, StateError};
+use crate::state::{self, JobPaths, JobState, JobStatus, StateError};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use std::future::Future;
 use std::io;
@@ -194,9 +194,12 @@ pub(super) fn job_ended(id: &JobId, paths: &JobPaths) -> Result<bool, LogError> 
     if status.state.is_finished() {
         return Ok(true);
     }
-    // The supervisor takes its lock before it records its pid: with a pid recorded
-    // and nobody holding the lock, it has died.
-    Ok(status.supervisor_pid.is_some() && !lock_held(&paths.lock()))
+    // The lock is held from the job's creation on (by its starter, then by its
+    // supervisor), except while a job waits for admission (queued, no pid):
+    // otherwise nobody holding it means the supervisor (or the starter) died. A
+    // supervisor may record its pid only once the job runs, or at its end.
+    let waiting_for_admission = status.state == JobState::Queued && status.supervisor_pid.is_none();
+    Ok(!waiting_for_admission && !lock_held(&paths.lock()))
 }
 
 /// Whether some process holds a `flock` on `path`, from /proc/locks (trying the
