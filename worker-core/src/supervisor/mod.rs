@@ -502,7 +502,11 @@ impl Supervisor {
                 ..Observed::default()
             })
         };
-        let cgroup = CgroupRoot::detect()
+        let root = match &spec.cgroup_layout {
+            Some(layout) => layout.root(),
+            None => CgroupRoot::detect(),
+        };
+        let cgroup = root
             .and_then(|root| {
                 root.create(
                     &spec.cgroup_parent,
@@ -622,8 +626,15 @@ impl Supervisor {
     /// removed; returns how it ended and its serialized output.
     fn end_attempt(&mut self, observed: &Observed) -> (ExitReason, Option<Vec<u8>>) {
         if let Some(cgroup) = self.cgroup.take() {
-            if let Err(error) = cgroup.kill_all() {
-                eprintln!("workernator supervisor: {}", error_chain(&error));
+            // Once the sandbox's init is reaped, its pid namespace is gone and,
+            // with it, every process of the job (the kernel kills and reaps them
+            // all before the init can be reaped): one look at one hierarchy
+            // confirms it, instead of kill_all's look at each of them.
+            let gone = observed.init_end.is_some() && cgroup.holds_no_process().unwrap_or(false);
+            if !gone {
+                if let Err(error) = cgroup.kill_all() {
+                    eprintln!("workernator supervisor: {}", error_chain(&error));
+                }
             }
             // Accounting is read once every process is gone and before the
             // cgroup (and its counters) is removed.
