@@ -723,29 +723,20 @@ mod tests {
 
     #[test]
     fn a_follower_of_a_job_whose_supervisor_died_ends() {
-        let mut job = FakeJob::new();
-        job.write(OutputStream::Stdout, b"before the crash");
-        // A supervisor recorded itself, then vanished: nobody holds the lock.
-        job.status.supervisor_pid = Some(1);
-        write_json_atomic(&job.paths.status(), &job.status).unwrap();
-        drop(job.lock.take());
-        let mut logs = job.open(LogOptions::new());
-        let (records, error) = rt().block_on(collect(&mut logs));
-        assert!(error.is_none(), "{error:?}");
-        assert_eq!(records, bytes(&["before the crash"]));
-    }
-
-    #[test]
-    fn a_follower_of_a_job_whose_supervisor_died_before_recording_itself_ends() {
-        // A supervisor records its pid only once the job runs: one that died
-        // before leaves a starting status without a pid, and a free lock.
-        let mut job = FakeJob::new();
-        job.write(OutputStream::Stdout, b"before the crash");
-        drop(job.lock.take());
-        let mut logs = job.open(LogOptions::new());
-        let (records, error) = rt().block_on(collect(&mut logs));
-        assert!(error.is_none(), "{error:?}");
-        assert_eq!(records, bytes(&["before the crash"]));
+        // A supervisor that recorded itself, then vanished; and one that died
+        // before recording itself (it does so only once the job runs), which
+        // leaves a starting status without a pid. Nobody holds the lock.
+        for recorded_pid in [Some(1), None] {
+            let mut job = FakeJob::new();
+            job.write(OutputStream::Stdout, b"before the crash");
+            job.status.supervisor_pid = recorded_pid;
+            write_json_atomic(&job.paths.status(), &job.status).unwrap();
+            drop(job.lock.take());
+            let mut logs = job.open(LogOptions::new());
+            let (records, error) = rt().block_on(collect(&mut logs));
+            assert!(error.is_none(), "{recorded_pid:?}: {error:?}");
+            assert_eq!(records, bytes(&["before the crash"]), "{recorded_pid:?}");
+        }
     }
 
     #[test]
