@@ -32,11 +32,21 @@ fn binds_are_read_only_or_writable_as_asked() {
             Attack::ReadFile("/data/input".into()),
             Attack::WriteFile("/data/output".into()),
             Attack::WriteFile("/scratch/output".into()),
+            // A mount point made on the sandbox's root before it turns
+            // read-only (under a new top-level directory), and one in /tmp,
+            // mounted after.
+            Attack::ReadFile("/nested/deeper/data/input".into()),
+            Attack::ReadFile("/tmp/data/input".into()),
         ],
         StartOptions::new()
             .bind(BindMount::read_only(data.path(), "/data"))
-            .bind(BindMount::writable(scratch.path(), "/scratch")),
+            .bind(BindMount::writable(scratch.path(), "/scratch"))
+            .bind(BindMount::read_only(data.path(), "/nested/deeper/data"))
+            .bind(BindMount::read_only(data.path(), "/tmp/data")),
     );
+    for nested in &attempts[3..] {
+        assert!(nested.allowed, "{nested:?}");
+    }
     assert!(attempts[0].allowed, "{:?}", attempts[0]);
     assert!(!attempts[1].allowed, "{:?}", attempts[1]);
     assert!(

@@ -491,7 +491,12 @@ impl Runner {
 /// Refuses limits the host cannot enforce, before anything is recorded.
 fn check_enforceable(config: &Config, limits: &Limits) -> Result<(), StartError> {
     let unenforceable = |source| StartError::Limits(LimitsError::Unenforceable { source });
-    let root = CgroupRoot::detect().map_err(unenforceable)?;
+    // The layout found at the first start of this process (see CgroupLayout).
+    let root = match crate::state::CgroupLayout::detected() {
+        Some(layout) => layout.root(),
+        None => CgroupRoot::detect(),
+    }
+    .map_err(unenforceable)?;
     root.check_can_create(config.cgroup_parent_path(), &limits.to_cgroup())
         .map_err(unenforceable)
 }

@@ -96,7 +96,7 @@ pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {
     let reason = if status.supervisor_pid.is_some() {
         "its supervisor ended without recording how the job ended"
     } else {
-        "its starter ended before the supervisor ran"
+        "its starter or its supervisor ended before the supervisor recorded itself"
     };
     mark_lost(paths, &spec, status, reason)?;
     drop(lock);

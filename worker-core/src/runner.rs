@@ -77,6 +77,9 @@ const MIN_JOBS_PER_LIST_THREAD: usize = 512;
 /// business, so the supervisor does not wait again.
 fn job_spec_queued(mut spec: JobSpec) -> JobSpec {
     spec.not_before = None;
+    // It may start after a reboot that changed the layout: its supervisor
+    // detects it then.
+    spec.cgroup_layout = None;
     spec
 }
 
@@ -277,6 +280,7 @@ impl Runner {
             attempt: 1,
             created_at,
             output_cap_bytes: self.inner.config.output_cap_bytes(),
+            cgroup_layout: crate::state::CgroupLayout::detected(),
         };
         let mut status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
         let admission = self

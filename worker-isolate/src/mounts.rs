@@ -96,12 +96,6 @@ fn bind(source: &Path, target: &Path, recursive: bool) -> Result<(), SetupError>
         .map_err(|errno| SetupError::errno("bind mount onto", target, errno))
 }
 
-fn remount_read_only(target: &Path) -> Result<(), SetupError> {
-    let flags = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_RDONLY;
-    mount(None::<&str>, target, None::<&str>, flags, None::<&str>)
-        .map_err(|errno| SetupError::errno("remount read-only", target, errno))
-}
-
 fn make_dir(path: &Path) -> Result<(), SetupError> {
     match fs::create_dir(path) {
         Ok(()) => Ok(()),
@@ -139,6 +133,46 @@ fn attach(tree: &OwnedFd, target: &Path, read_only: bool) -> Result<(), SetupErr
         .map_err(|error| SetupError::new("move_mount onto", target, error))?;
     sys::restrict_tree(&target_c, read_only)
         .map_err(|error| SetupError::new("mount_setattr nosuid,nodev on", target, error))
+}
+
+/// Attaches a tree made by [`clone_tree`] at `target`, leaving its flags to a
+/// later recursive [`sys::restrict_tree`].
+fn attach_plain(tree: &OwnedFd, target: &Path) -> Result<(), SetupError> {
+    sys::attach_tree(tree.as_fd(), &cstring(target)?)
+        .map_err(|error| SetupError::new("move_mount onto", target, error))
+}
+
+/// Makes the mount point of a bind whose target lies under a top-level
+/// directory that does not exist in the sandbox (`/opt2/x` when the host has
+/// no `/opt2`), or under the sandbox's empty `/sys`: all of it is then on the root tmpfs, which turns read-only
+/// before the binds are attached. Nothing is made under an existing top-level
+/// entry: under a host directory that would create it on the host; under /tmp
+/// and /work it is made once they are mounted.
+fn make_new_top_level_mount_point(
+    root: &Path,
+    target: &Path,
+    is_dir: bool,
+) -> Result<(), SetupError> {
+    let Ok(relative) = target.strip_prefix("/") else {
+        return Ok(()); // refused, with its reason, where the binds are attached
+    };
+    let Some(first) = relative.components().next() else {
+        return Ok(());
+    };
+    // `/sys` is an empty directory of the root tmpfs itself.
+    if first.as_os_str() != "sys" && fs::symlink_metadata(root.join(first)).is_ok() {
+        return Ok(());
+    }
+    let path = root.join(relative);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|error| SetupError::new("create bind mount point", parent, error))?;
+    }
+    if is_dir {
+        make_dir(&path)
+    } else {
+        make_file(&path)
+    }
 }
 
 fn top_level_entries(plan: &RootfsPlan) -> Result<Vec<(std::ffi::OsString, Entry)>, SetupError> {
@@ -211,24 +245,37 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         Some("mode=0755,size=1m"),
     )?;
 
+    // Every mount point on the root tmpfs is made first, then the host's
+    // entries attached, and the whole tree made read-only, nosuid and nodev by
+    // one recursive mount_setattr (rather than one per entry, and a remount of
+    // the root at the end). What is mounted after it (/proc, /dev, /tmp, /work,
+    // the binds) carries its own flags.
     for (name, entry) in &entries {
         let target = root.join(name);
         match entry {
             Entry::Dir(tree) => {
                 make_dir(&target)?;
-                attach(tree, &target, true)?;
+                attach_plain(tree, &target)?;
             }
             Entry::File(tree) => {
                 make_file(&target)?;
-                attach(tree, &target, true)?;
+                attach_plain(tree, &target)?;
             }
             Entry::Symlink(link) => std::os::unix::fs::symlink(link, &target)
                 .map_err(|error| SetupError::new("symlink", &target, error))?,
         }
     }
+    for replaced in REPLACED {
+        make_dir(&root.join(replaced))?;
+    }
+    for (bind, _, is_dir) in &binds {
+        make_new_top_level_mount_point(root, &bind.target, *is_dir)?;
+    }
+    let root_c = cstring(root)?;
+    sys::restrict_tree(&root_c, true)
+        .map_err(|error| SetupError::new("mount_setattr read-only on", root, error))?;
 
     let proc_dir = root.join("proc");
-    make_dir(&proc_dir)?;
     mount_fs(
         "mount proc on",
         "proc",
@@ -240,7 +287,6 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
     populate_dev(&root.join("dev"), &plan.shm_options)?;
 
     let tmp = root.join("tmp");
-    make_dir(&tmp)?;
     mount_fs(
         "mount tmpfs on",
         "tmpfs",
@@ -249,9 +295,7 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         Some(&plan.tmp_options),
     )?;
 
-    make_dir(&root.join("sys"))?;
     let work = root.join(WORK_DIR.trim_start_matches('/'));
-    make_dir(&work)?;
     attach(&work_tree, &work, false)?;
 
     for (bind, tree, is_dir) in &binds {
@@ -293,13 +337,13 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         }
     }
 
+    // The root is read-only already (see above).
     pivot_into(root)?;
-    remount_read_only(Path::new("/"))?;
     nix::unistd::chdir(WORK_DIR).map_err(|errno| SetupError::errno("chdir", WORK_DIR, errno))
 }
 
+/// Mounts the sandbox's /dev on `dev` (an existing directory).
 fn populate_dev(dev: &Path, shm_options: &str) -> Result<(), SetupError> {
-    make_dir(dev)?;
     mount_fs(
         "mount tmpfs on",
         "tmpfs",

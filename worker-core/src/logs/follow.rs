@@ -14,7 +14,7 @@
 use super::LogError;
 use super::hub::{Interest, Subscription};
 use crate::id::JobId;
-use crate::state::{self, JobPaths, JobStatus, StateError};
+use crate::state::{self, JobPaths, JobState, JobStatus, StateError};
 use std::future::Future;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -31,6 +31,7 @@ const END_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 pub(super) struct Watch {
     subscription: Subscription,
     recheck: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    recheck_every: std::time::Duration,
 }
 
 /// What the events since the last wait say.
@@ -50,6 +51,7 @@ impl Watch {
         Ok(Watch {
             subscription,
             recheck: None,
+            recheck_every: END_RECHECK,
         })
     }
 
@@ -62,11 +64,11 @@ impl Watch {
         }
         let recheck = self
             .recheck
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(END_RECHECK)));
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(self.recheck_every)));
         if recheck.as_mut().poll(cx).is_ready() {
             recheck
                 .as_mut()
-                .reset(tokio::time::Instant::now() + END_RECHECK);
+                .reset(tokio::time::Instant::now() + self.recheck_every);
             return Poll::Ready(Ok(Changes { check_end: true }));
         }
         self.subscription
@@ -121,9 +123,12 @@ pub(super) fn job_ended(id: &JobId, paths: &JobPaths) -> Result<bool, LogError> 
     if status.state.is_finished() {
         return Ok(true);
     }
-    // The supervisor takes its lock before it records its pid: with a pid recorded
-    // and nobody holding the lock, it has died.
-    Ok(status.supervisor_pid.is_some() && !lock_held(&paths.lock()))
+    // The lock is held from the job's creation on (by its starter, then by its
+    // supervisor), except while a job waits for admission (queued, no pid):
+    // otherwise nobody holding it means the supervisor (or the starter) died. A
+    // supervisor may record its pid only once the job runs, or at its end.
+    let waiting_for_admission = status.state == JobState::Queued && status.supervisor_pid.is_none();
+    Ok(!waiting_for_admission && !lock_held(&paths.lock()))
 }
 
 /// Whether some process holds a `flock` on `path`, from /proc/locks (trying the
@@ -183,17 +188,34 @@ mod tests {
             .build()
             .unwrap();
         let mut watch = Watch::new(dir.path(), &dir.path().join("no-lock")).unwrap();
+        // Only events may say check_end here, not the safety-net re-check.
+        watch.recheck_every = std::time::Duration::from_secs(3600);
+        // Events may come in several batches: gather them until none comes for
+        // a while.
+        let gather = |watch: &mut Watch| {
+            rt.block_on(async {
+                let mut check_end = false;
+                let quiet = std::time::Duration::from_millis(200);
+                let first = std::future::poll_fn(|cx| watch.poll_changes(cx)).await;
+                check_end |= first.unwrap().check_end;
+                while let Ok(more) =
+                    tokio::time::timeout(quiet, std::future::poll_fn(|cx| watch.poll_changes(cx)))
+                        .await
+                {
+                    check_end |= more.unwrap().check_end;
+                }
+                check_end
+            })
+        };
         std::fs::write(dir.path().join("output.log"), b"x").unwrap();
-        let changes = rt.block_on(std::future::poll_fn(|cx| watch.poll_changes(cx)));
-        assert!(!changes.unwrap().check_end);
+        assert!(!gather(&mut watch), "a log write does not end the job");
         std::fs::write(dir.path().join(".status.json.tmp"), b"{}").unwrap();
         std::fs::rename(
             dir.path().join(".status.json.tmp"),
             dir.path().join("status.json"),
         )
         .unwrap();
-        let changes = rt.block_on(std::future::poll_fn(|cx| watch.poll_changes(cx)));
-        assert!(changes.unwrap().check_end);
+        assert!(gather(&mut watch), "a new status may end it");
     }
 
     #[test]

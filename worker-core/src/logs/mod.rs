@@ -523,6 +523,8 @@ mod tests {
         paths: JobPaths,
         status: JobStatus,
         writer: OutputLogWriter,
+        /// Held as a live supervisor holds it.
+        lock: Option<crate::state::JobLock>,
     }
 
     impl FakeJob {
@@ -535,12 +537,14 @@ mod tests {
             let status = JobStatus::starting(id.clone(), "Fake".into(), 1, Timestamp::now());
             write_json_atomic(&paths.status(), &status).unwrap();
             let writer = OutputLogWriter::create(&paths.output(), DEFAULT_OUTPUT_CAP).unwrap();
+            let lock = Some(crate::state::JobLock::create(&paths).unwrap());
             FakeJob {
                 _dir: dir,
                 id,
                 paths,
                 status,
                 writer,
+                lock,
             }
         }
 
@@ -722,16 +726,33 @@ mod tests {
 
     #[test]
     fn a_follower_of_a_job_whose_supervisor_died_ends() {
+        // A supervisor that recorded itself, then vanished; and one that died
+        // before recording itself (it does so only once the job runs), which
+        // leaves a starting status without a pid. Nobody holds the lock.
+        for recorded_pid in [Some(1), None] {
+            let mut job = FakeJob::new();
+            job.write(OutputStream::Stdout, b"before the crash");
+            job.status.supervisor_pid = recorded_pid;
+            write_json_atomic(&job.paths.status(), &job.status).unwrap();
+            drop(job.lock.take());
+            let mut logs = job.open(LogOptions::new());
+            let (records, error) = rt().block_on(collect(&mut logs));
+            assert!(error.is_none(), "{recorded_pid:?}: {error:?}");
+            assert_eq!(records, bytes(&["before the crash"]), "{recorded_pid:?}");
+        }
+    }
+
+    #[test]
+    fn a_follower_of_a_job_waiting_for_admission_waits() {
+        // Queued, no supervisor yet, and nobody holds the lock: by design.
         let mut job = FakeJob::new();
-        job.write(OutputStream::Stdout, b"before the crash");
-        // A supervisor recorded itself, then vanished: nobody holds the lock.
+        job.status.state = crate::state::JobState::Queued;
+        write_json_atomic(&job.paths.status(), &job.status).unwrap();
+        drop(job.lock.take());
+        assert!(!follow::job_ended(&job.id, &job.paths).unwrap());
         job.status.supervisor_pid = Some(1);
         write_json_atomic(&job.paths.status(), &job.status).unwrap();
-        std::fs::write(job.paths.lock(), b"").unwrap();
-        let mut logs = job.open(LogOptions::new());
-        let (records, error) = rt().block_on(collect(&mut logs));
-        assert!(error.is_none(), "{error:?}");
-        assert_eq!(records, bytes(&["before the crash"]));
+        assert!(follow::job_ended(&job.id, &job.paths).unwrap());
     }
 
     #[test]

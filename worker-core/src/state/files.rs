@@ -51,6 +51,27 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> 
     })
 }
 
+/// Writes `bytes` to `path` as a new file: one file creation, with no temporary
+/// name and no rename. Only for a file that something written after it commits
+/// (result.json: the final status, written next, is what says it is there), so
+/// that a file cut short by a crash is never read. A file already there (left
+/// by a crash before the commit) is replaced atomically instead.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return write_atomic(path, bytes);
+        }
+        Err(source) => return Err(StateError::io("create", path, source)),
+    };
+    file.write_all(bytes)
+        .map_err(|source| StateError::io("write", path, source))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +93,23 @@ mod tests {
             vec![std::ffi::OsString::from("status.json")],
             "no temporary left"
         );
+    }
+
+    #[test]
+    fn a_new_file_is_written_in_place_and_a_leftover_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("result.json");
+        write_new(&path, b"12").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"12");
+        // A leftover of a crash (cut short) is replaced whole.
+        fs::write(&path, b"{\"cut").unwrap();
+        write_new(&path, b"[1,2]").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"[1,2]");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("result.json")]);
     }
 
     #[test]

@@ -19,11 +19,11 @@ mod spec;
 mod status;
 
 pub use error::StateError;
-pub(crate) use files::{read_json, write_atomic, write_json_atomic};
+pub(crate) use files::{read_json, write_json_atomic, write_new};
 pub(crate) use layout::{JobPaths, StateDir};
 pub(crate) use lock::{JobLock, LockAttempt};
-pub(crate) use spec::JobSpec;
 pub use spec::Limits;
+pub(crate) use spec::{CgroupLayout, JobSpec};
 pub use status::{
     AttemptRecord, ExitReason, JobState, JobStatus, Progress, ResourceUsage, SetupFailure,
     Timestamp,

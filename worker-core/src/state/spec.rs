@@ -5,6 +5,8 @@ use crate::id::JobId;
 pub use crate::limits::Limits;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use worker_isolate::cgroup::{CgroupError, CgroupRoot, CgroupVersion};
 
 /// Everything the supervisor needs to run one attempt of a job.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +50,56 @@ pub(crate) struct JobSpec {
     /// Most bytes of the job's stdout and stderr its log keeps.
     #[serde(default = "default_output_cap")]
     pub(crate) output_cap_bytes: u64,
+    /// The host's cgroup layout as the starter found it; the supervisor
+    /// detects it itself when absent.
+    #[serde(default)]
+    pub(crate) cgroup_layout: Option<CgroupLayout>,
+}
+
+/// The host's cgroup layout, found once by the starting process and handed to
+/// each supervisor in the spec, which then skips the detection (about 26 system
+/// calls on a cgroup v1 host) at the cost of one check (see
+/// [`CgroupRoot::from_layout`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CgroupLayout {
+    /// 1 or 2.
+    pub(crate) version: u8,
+    pub(crate) root: PathBuf,
+    /// On v1, each controller and the directory of its hierarchy.
+    #[serde(default)]
+    pub(crate) controllers: Vec<(String, PathBuf)>,
+}
+
+impl CgroupLayout {
+    /// The layout at the default root, detected once per process; `None`
+    /// where there is none (the supervisor then reports that itself).
+    pub(crate) fn detected() -> Option<CgroupLayout> {
+        static LAYOUT: OnceLock<Option<CgroupLayout>> = OnceLock::new();
+        LAYOUT
+            .get_or_init(|| {
+                let root = CgroupRoot::detect().ok()?;
+                let (version, controllers) = match root.version() {
+                    CgroupVersion::V1 => (1, root.controllers().ok()?),
+                    CgroupVersion::V2 => (2, Vec::new()),
+                };
+                Some(CgroupLayout {
+                    version,
+                    root: root.path().to_owned(),
+                    controllers,
+                })
+            })
+            .clone()
+    }
+
+    /// The cgroup root this layout describes.
+    pub(crate) fn root(&self) -> Result<CgroupRoot, CgroupError> {
+        let version = if self.version == 2 {
+            CgroupVersion::V2
+        } else {
+            CgroupVersion::V1
+        };
+        CgroupRoot::from_layout(&self.root, version, &self.controllers)
+    }
 }
 
 fn default_output_cap() -> u64 {
@@ -56,4 +108,36 @@ fn default_output_cap() -> u64 {
 
 impl JobSpec {
     pub(crate) const FORMAT: u32 = 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_without_a_cgroup_layout_still_reads() {
+        let layout = CgroupLayout {
+            version: 1,
+            root: "/sys/fs/cgroup".into(),
+            controllers: vec![("memory".into(), "/sys/fs/cgroup/memory".into())],
+        };
+        let mut value = serde_json::json!({
+            "format": 1,
+            "id": "0123456789abcdef0123456789abcdef",
+            "job_type": "Noop",
+            "args": null,
+            "limits": crate::limits::Limits::default(),
+            "stop_grace_ms": 100,
+            "state_dir": "/var/lib/workernator",
+            "keep_work_dir": false,
+            "cgroup_parent": "workernator",
+            "attempt": 1,
+            "created_at": 0,
+        });
+        let old: JobSpec = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(old.cgroup_layout, None);
+        value["cgroup_layout"] = serde_json::to_value(&layout).unwrap();
+        let new: JobSpec = serde_json::from_value(value).unwrap();
+        assert_eq!(new.cgroup_layout, Some(layout));
+    }
 }

@@ -67,6 +67,9 @@ pub(crate) fn run(job_dir: PathBuf) -> i32 {
             return 1;
         }
     };
+    // A job the admission thread started was queued: until its status records a
+    // supervisor, reconciliation takes it for one still waiting (see `prepare`).
+    let admitted_from_queue = status.state == JobState::Queued;
     status.supervisor_pid = Some(std::process::id() as i32);
     // Admitted (if it was queued): from here on the supervisor is responsible.
     status.state = JobState::Starting;
@@ -79,6 +82,9 @@ pub(crate) fn run(job_dir: PathBuf) -> i32 {
         cgroup: None,
         keep_work_dir: false,
         application,
+        announced: false,
+        stop_seen: false,
+        admitted_from_queue,
     };
     let code = supervisor.supervise(signals, &lock);
     drop(lock);
@@ -112,6 +118,13 @@ struct Supervisor {
     cgroup: Option<Box<dyn JobCgroup>>,
     keep_work_dir: bool,
     application: Option<OwnedFd>,
+    /// Whether a status with this supervisor's pid has been written (see
+    /// [`Supervisor::write_status`]).
+    announced: bool,
+    /// A stop request was found right after the announcing write.
+    stop_seen: bool,
+    /// The job was queued and started by the admission thread.
+    admitted_from_queue: bool,
 }
 
 /// The pipes between supervisor and sandbox, both ends.
@@ -213,20 +226,44 @@ impl Supervisor {
         }
     }
 
-    fn write_status(&self) -> Result<(), String> {
-        state::write_json_atomic(&self.paths.status(), &self.status)
-            .map_err(|error| error.to_string())
+    /// Replaces the status file with the status in memory.
+    ///
+    /// The first write is the one that records this supervisor's pid, and so
+    /// the stop handshake: a stopper creates the request file, then reads the
+    /// status and signals the pid it finds there. A stopper that read the status
+    /// before this write found no pid, so its request file is looked for right
+    /// after it (`stop_seen`). One of the two sides always sees the other.
+    /// Until one such write succeeds, the file is looked for after every try.
+    fn write_status(&mut self) -> Result<(), String> {
+        let written = state::write_json_atomic(&self.paths.status(), &self.status)
+            .map_err(|error| error.to_string());
+        if !self.announced {
+            self.announced = written.is_ok();
+            if !self.status.state.is_finished() && self.stop_requested_on_disk() {
+                self.stop_seen = true;
+            }
+        }
+        written
     }
 
-    /// Announces the supervisor, checks it can run the job, and opens the log.
+    /// Whether a stopper has left its request file.
+    fn stop_requested_on_disk(&self) -> bool {
+        self.paths.stop_request().exists()
+    }
+
+    /// Checks it can run the job, and reads the spec.
     /// `None`: a stop was requested before anything ran.
+    ///
+    /// A job started directly is not announced here: its first status write is
+    /// the Running one, or the final one for a job that ends at once, which
+    /// saves a file creation and a rename per job (see `announce_by` in the
+    /// pump for the bound on how late it comes). Until then a stopper finds no
+    /// pid and relies on the request file, which is looked for before the job
+    /// is let go and right after the first write. A job admitted from the queue,
+    /// or one that waits for its start time, is announced first thing: a queued
+    /// status without a pid would read as "not started yet" to reconciliation,
+    /// which would then start it a second time after a crash.
     fn prepare(&mut self) -> Result<Option<Prepared>, String> {
-        // Announce ourselves (pid and start time), then look for a stop request: a
-        // stopper that read the status before this write left the request file.
-        self.write_status()?;
-        if self.paths.stop_request().exists() {
-            return Ok(None);
-        }
         if thread_count() != Some(1) {
             return Err(
                 "the supervisor is not single-threaded: call workernator::init() first \
@@ -237,6 +274,13 @@ impl Supervisor {
         let spec: JobSpec =
             state::read_json(&self.paths.spec()).map_err(|error| error.to_string())?;
         self.keep_work_dir = spec.keep_work_dir;
+        if self.admitted_from_queue || spec.not_before.is_some() {
+            self.write_status()?;
+            crate::crash::point("supervisor:announced");
+            if self.stop_seen {
+                return Ok(None);
+            }
+        }
         let entry = registry::find(&spec.job_type).ok_or_else(|| {
             format!(
                 "job type '{}' is not registered in this program ({}); was it built without it?",
@@ -247,13 +291,22 @@ impl Supervisor {
             )
         })?;
         let args = serde_json::to_vec(&spec.args).map_err(|error| error.to_string())?;
+        Ok(Some(Prepared { spec, entry, args }))
+    }
+
+    /// Opens the output log (once, at the first attempt) and says the
+    /// supervisor started.
+    fn open_log(&mut self, spec: &JobSpec) -> Result<(), String> {
+        if self.log.is_some() {
+            return Ok(());
+        }
         let mut log = OutputLogWriter::create(&self.paths.output(), spec.output_cap_bytes)
             .map_err(|error| format!("cannot create {}: {error}", self.paths.output().display()))?;
         if let Err(error) = log.append(OutputStream::System, b"supervisor started") {
             self.status.output_error = Some(error_chain(&error));
         }
         self.log = Some(log);
-        Ok(Some(Prepared { spec, entry, args }))
+        Ok(())
     }
 
     /// Waits until `until` (queued, saying why), or until a stop request.
@@ -303,28 +356,6 @@ impl Supervisor {
             let text = format!("attempt {} started", self.status.attempt);
             self.append_output(OutputStream::System, text.as_bytes());
         }
-        let cgroup = match CgroupRoot::detect().and_then(|root| {
-            root.create(
-                &spec.cgroup_parent,
-                spec.id.as_str(),
-                &spec.limits.to_cgroup(),
-            )
-        }) {
-            Ok(cgroup) => cgroup,
-            Err(error) => {
-                let observed = Observed {
-                    setup_failure: Some(SetupFailure {
-                        step: "create cgroup".into(),
-                        path: format!("{}/{}", spec.cgroup_parent, spec.id),
-                        errno: None,
-                        message: error_chain(&error),
-                    }),
-                    ..Observed::default()
-                };
-                return (observed, signals);
-            }
-        };
-        let cgroup = self.cgroup.insert(cgroup);
         let failed = |message: String, signals| {
             let observed = Observed {
                 supervisor_error: Some(message),
@@ -332,25 +363,6 @@ impl Supervisor {
             };
             (observed, signals)
         };
-
-        // The job's code runs as this user, and owns its work directory.
-        let user = spec.sandbox.user;
-        if let Err(errno) = nix::unistd::chown(
-            &self.paths.work(),
-            Some(nix::unistd::Uid::from_raw(user.uid)),
-            Some(nix::unistd::Gid::from_raw(user.gid)),
-        ) {
-            let observed = Observed {
-                setup_failure: Some(SetupFailure {
-                    step: "chown the work directory to the job's user".into(),
-                    path: self.paths.work().display().to_string(),
-                    errno: Some(errno as i32),
-                    message: errno.desc().into(),
-                }),
-                ..Observed::default()
-            };
-            return (observed, signals);
-        }
         let pipes = match Pipes::new() {
             Ok(pipes) => pipes,
             Err(errno) => return failed(format!("cannot create pipes: {errno}"), signals),
@@ -358,6 +370,7 @@ impl Supervisor {
         if let Err(error) = pid_namespaces.prepare_next_child() {
             return failed(error_chain(&error), signals);
         }
+        let user = spec.sandbox.user;
         let plan = SandboxPlan {
             job_id: spec.id.to_string(),
             attempt: self.status.attempt,
@@ -401,6 +414,10 @@ impl Supervisor {
             progress,
             go,
         } = pipes;
+        // The init is forked first, so that it sets up its namespaces and mounts
+        // while this process makes the cgroup, moves the init into it and opens
+        // the log. The init forks the job only once it has the go byte below,
+        // so the job's code never runs outside the cgroup and its limits.
         let sandbox_pid = match fork_single_threaded() {
             Ok(Forked::Child) => sandbox::run(
                 plan,
@@ -419,23 +436,21 @@ impl Supervisor {
         };
         drop((stdout.1, stderr.1, result.1, reports.1, progress.1, go.0));
         self.status.sandbox_pid = Some(sandbox_pid);
+        crate::crash::point("supervisor:forked");
 
         let mut observed = Observed::default();
-        if let Err(error) = cgroup.add_process(sandbox_pid) {
-            // Dropping the go pipe ends the waiting sandbox; reap it below.
-            observed.setup_failure = Some(SetupFailure {
-                step: "add the sandbox to its cgroup".into(),
-                path: cgroup.path_description(),
-                errno: None,
-                message: error_chain(&error),
-            });
+        if let Err(failure) = self.set_up_outside(spec, sandbox_pid) {
+            // Dropping the go pipe ends the waiting sandbox; reap it here. What it
+            // may have reported is moot: this failure came first.
             drop(go.1);
             let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(sandbox_pid), None);
-            return (observed, signals);
+            return (*failure, signals);
         }
+        crate::crash::point("supervisor:attached");
         let mut go = File::from(go.1);
         let _ = std::io::Write::write_all(&mut go, b"g");
         drop(go);
+        crate::crash::point("supervisor:let-go");
 
         let grace = std::time::Duration::from_millis(spec.stop_grace_ms);
         let pipes = pump::SandboxPipes {
@@ -463,8 +478,89 @@ impl Supervisor {
                 }
             }
         }
+        if !self.announced {
+            pump.announce_by(std::time::Instant::now() + pump::ANNOUNCE_DEADLINE);
+        }
         pump.run(self, &mut observed);
         (observed, pump.into_signals())
+    }
+
+    /// The supervisor's part of an attempt's setup, done while the sandbox init
+    /// (`sandbox_pid`, waiting for its go byte) does its own: the cgroup with the
+    /// job's limits and the init in it, the work directory handed to the job's
+    /// user, the log, and a last look for a stop request of a job not yet
+    /// announced. On failure, what to report (the caller ends the init).
+    fn set_up_outside(&mut self, spec: &JobSpec, sandbox_pid: i32) -> Result<(), Box<Observed>> {
+        let setup_failure = |step: &str, path: String, errno: Option<i32>, message: String| {
+            Box::new(Observed {
+                setup_failure: Some(SetupFailure {
+                    step: step.into(),
+                    path,
+                    errno,
+                    message,
+                }),
+                ..Observed::default()
+            })
+        };
+        let root = match &spec.cgroup_layout {
+            Some(layout) => layout.root(),
+            None => CgroupRoot::detect(),
+        };
+        let cgroup = root
+            .and_then(|root| {
+                root.create(
+                    &spec.cgroup_parent,
+                    spec.id.as_str(),
+                    &spec.limits.to_cgroup(),
+                )
+            })
+            .map_err(|error| {
+                setup_failure(
+                    "create cgroup",
+                    format!("{}/{}", spec.cgroup_parent, spec.id),
+                    None,
+                    error_chain(&error),
+                )
+            })?;
+        let cgroup = self.cgroup.insert(cgroup);
+        cgroup.add_process(sandbox_pid).map_err(|error| {
+            setup_failure(
+                "add the sandbox to its cgroup",
+                cgroup.path_description(),
+                None,
+                error_chain(&error),
+            )
+        })?;
+        // The job's code runs as this user, and owns its work directory.
+        let user = spec.sandbox.user;
+        nix::unistd::chown(
+            &self.paths.work(),
+            Some(nix::unistd::Uid::from_raw(user.uid)),
+            Some(nix::unistd::Gid::from_raw(user.gid)),
+        )
+        .map_err(|errno| {
+            setup_failure(
+                "chown the work directory to the job's user",
+                self.paths.work().display().to_string(),
+                Some(errno as i32),
+                errno.desc().into(),
+            )
+        })?;
+        self.open_log(spec).map_err(|message| {
+            Box::new(Observed {
+                supervisor_error: Some(message),
+                ..Observed::default()
+            })
+        })?;
+        if !self.announced && self.stop_requested_on_disk() {
+            // Stopped before it ran: the job is never let go.
+            self.append_output(OutputStream::System, b"stop requested");
+            return Err(Box::new(Observed {
+                stop_requested: true,
+                ..Observed::default()
+            }));
+        }
+        Ok(())
     }
 
     /// The job reports its progress.
@@ -479,7 +575,8 @@ impl Supervisor {
         }
     }
 
-    /// The sandbox reports its job running.
+    /// The sandbox reports its job running (written by the pump, a little
+    /// later, unless the job ends first).
     fn job_started(&mut self) {
         self.status.state = JobState::Running;
         self.status.started_at = Some(Timestamp::now());
@@ -488,6 +585,10 @@ impl Supervisor {
                 self.status.output_error = Some(error_chain(&error));
             }
         }
+    }
+
+    /// Writes the status in memory, reporting a failure on stderr.
+    fn publish_status(&mut self) {
         if let Err(message) = self.write_status() {
             eprintln!("workernator supervisor: {message}");
         }
@@ -525,8 +626,15 @@ impl Supervisor {
     /// removed; returns how it ended and its serialized output.
     fn end_attempt(&mut self, observed: &Observed) -> (ExitReason, Option<Vec<u8>>) {
         if let Some(cgroup) = self.cgroup.take() {
-            if let Err(error) = cgroup.kill_all() {
-                eprintln!("workernator supervisor: {}", error_chain(&error));
+            // Once the sandbox's init is reaped, its pid namespace is gone and,
+            // with it, every process of the job (the kernel kills and reaps them
+            // all before the init can be reaped): one look at one hierarchy
+            // confirms it, instead of kill_all's look at each of them.
+            let gone = observed.init_end.is_some() && cgroup.holds_no_process().unwrap_or(false);
+            if !gone {
+                if let Err(error) = cgroup.kill_all() {
+                    eprintln!("workernator supervisor: {}", error_chain(&error));
+                }
             }
             // Accounting is read once every process is gone and before the
             // cgroup (and its counters) is removed.
@@ -551,7 +659,8 @@ impl Supervisor {
     fn finish(&mut self, exit: ExitReason, output: Option<Vec<u8>>) -> i32 {
         let mut exit = exit;
         if let Some(output) = output {
-            if let Err(error) = state::write_atomic(&self.paths.result(), &output) {
+            // Not atomic, and need not be: the final status below commits it.
+            if let Err(error) = state::write_new(&self.paths.result(), &output) {
                 exit = ExitReason::SupervisorFailed {
                     message: error.to_string(),
                 };

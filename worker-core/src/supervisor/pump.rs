@@ -24,6 +24,17 @@ const READ_CHUNK: usize = 256 * 1024;
 /// on while the supervisor writes the previous chunk to the log.
 const PIPE_CAPACITY: i32 = 1 << 20;
 
+/// How long after the job starts its Running status is written. A job that ends
+/// sooner (a short job) never gets one: its final status follows directly,
+/// which saves a file creation and a rename on the start path; a longer job is
+/// shown Running this much later.
+const RUNNING_WRITE_DELAY: Duration = Duration::from_millis(5);
+
+/// How long after the go byte a supervisor not yet announced writes its status
+/// even if the job has not started (a slow or stuck sandbox setup): a stopper
+/// can then find its pid and signal it.
+pub(super) const ANNOUNCE_DEADLINE: Duration = Duration::from_millis(20);
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
     Stdout,
@@ -55,6 +66,8 @@ pub(super) struct Pump {
     application: Option<OwnedFd>,
     /// When the attempt runs out of time, and its limit.
     time_limit: Option<(Instant, Duration)>,
+    /// When the status in memory is to be written, unless the job ends first.
+    status_due: Option<Instant>,
 }
 
 /// The supervisor's ends of the pipes from the sandbox.
@@ -96,7 +109,14 @@ impl Pump {
             exited_at: None,
             application: None,
             time_limit: None,
+            status_due: None,
         }
+    }
+
+    /// Writes the status by `deadline` at the latest, if the job has not ended
+    /// by then (a supervisor not yet announced: see `Supervisor::prepare`).
+    pub(super) fn announce_by(&mut self, deadline: Instant) {
+        self.status_due = Some(self.status_due.map_or(deadline, |due| due.min(deadline)));
     }
 
     /// Stops the attempt (recorded as timed out) once it has run for `limit`.
@@ -148,6 +168,17 @@ impl Pump {
                 if !self.killed && now >= deadline {
                     self.kill(supervisor);
                 }
+            }
+            if let Some(due) = self.status_due {
+                if now >= due {
+                    self.status_due = None;
+                    if observed.job_end.is_none() && observed.init_end.is_none() {
+                        supervisor.publish_status();
+                    }
+                }
+            }
+            if std::mem::take(&mut supervisor.stop_seen) {
+                self.request_stop(supervisor, observed);
             }
             if let Some((deadline, limit)) = self.time_limit {
                 if now >= deadline && !observed.stop_requested {
@@ -212,6 +243,9 @@ impl Pump {
             if self.stop_deadline.is_none() {
                 wake = Some(wake.map_or(deadline, |w: Instant| w.min(deadline)));
             }
+        }
+        if let Some(due) = self.status_due {
+            wake = Some(wake.map_or(due, |w: Instant| w.min(due)));
         }
         match wake {
             None => PollTimeout::NONE,
@@ -278,7 +312,10 @@ impl Pump {
                 Ok(Some(SandboxReport::SetupFailed(failure))) => {
                     observed.setup_failure = Some(failure)
                 }
-                Ok(Some(SandboxReport::JobStarted { .. })) => supervisor.job_started(),
+                Ok(Some(SandboxReport::JobStarted { .. })) => {
+                    supervisor.job_started();
+                    self.announce_by(Instant::now() + RUNNING_WRITE_DELAY);
+                }
                 Ok(Some(SandboxReport::JobExited { code })) => {
                     observed.job_end = Some(ProcessEnd::Exited(code))
                 }

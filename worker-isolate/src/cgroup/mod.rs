@@ -67,6 +67,20 @@ pub trait JobCgroup: Send + Sync {
     /// [`CgroupError::Io`] or [`CgroupError::Parse`].
     fn processes(&self) -> Result<Vec<i32>, CgroupError>;
 
+    /// Whether no process is left, by the cheapest reading that can tell: on
+    /// v1 the `cgroup.procs` of one hierarchy only. That suffices when every
+    /// process of the job descends from one that was moved into all of the
+    /// job's hierarchies (children stay in their parent's cgroups); a process
+    /// someone else moved into a single hierarchy may be missed (use
+    /// [`JobCgroup::processes`] or [`JobCgroup::kill_all`] then).
+    ///
+    /// # Errors
+    ///
+    /// [`CgroupError::Io`] or [`CgroupError::Parse`].
+    fn holds_no_process(&self) -> Result<bool, CgroupError> {
+        Ok(self.processes()?.is_empty())
+    }
+
     /// Sends `signal` to every process listed now. Processes that exit
     /// meanwhile are skipped; a process forked during the call may be missed
     /// (use [`JobCgroup::kill_all`] to end a job).

@@ -90,6 +90,59 @@ impl CgroupRoot {
         })
     }
 
+    /// The root at `root` as an earlier [`CgroupRoot::at`] found it:
+    /// `version`, and on v1 each controller with the directory of its
+    /// hierarchy (as [`CgroupRoot::controllers`] lists them). Saves the
+    /// detection's system calls (a `statfs` per controller and a `readlink`
+    /// per path component) where the layout is known, e.g. in a per-job
+    /// process. One `statfs` of `root` checks the version still holds; if it
+    /// does not (the host changed), or a controller name is unknown, the
+    /// layout is detected afresh.
+    ///
+    /// # Errors
+    ///
+    /// As [`CgroupRoot::at`] when detecting afresh.
+    pub fn from_layout(
+        root: impl Into<PathBuf>,
+        version: CgroupVersion,
+        controllers: &[(String, PathBuf)],
+    ) -> Result<CgroupRoot, CgroupError> {
+        let root = root.into();
+        let is_v2 = statfs::statfs(&root)
+            .map_err(|e| CgroupError::io(CgroupOp::Detect, &root, e.into()))?
+            .filesystem_type()
+            == CGROUP2_SUPER_MAGIC;
+        match version {
+            CgroupVersion::V2 if is_v2 => {
+                return Ok(CgroupRoot {
+                    root,
+                    kind: Kind::V2,
+                });
+            }
+            CgroupVersion::V1 if !is_v2 && !controllers.is_empty() => {
+                let found: Option<Vec<(V1Controller, PathBuf)>> = controllers
+                    .iter()
+                    .map(|(name, dir)| {
+                        V1Controller::ALL
+                            .into_iter()
+                            .find(|controller| controller.name() == name)
+                            .map(|controller| (controller, dir.clone()))
+                    })
+                    .collect();
+                if let Some(found) = found {
+                    return Ok(CgroupRoot {
+                        root,
+                        kind: Kind::V1 {
+                            mounts: v1::group_mounts(found),
+                        },
+                    });
+                }
+            }
+            _ => {}
+        }
+        CgroupRoot::at(root)
+    }
+
     /// A root of a known version without checking file system types, for
     /// tests on a plain directory tree (v1: every controller directory present
     /// counts as a mount).

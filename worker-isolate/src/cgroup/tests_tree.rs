@@ -738,3 +738,52 @@ fn controllers_are_listed_with_their_directories() {
             .any(|(name, dir)| name == "blkio" && dir.ends_with("blkio"))
     );
 }
+
+#[test]
+fn a_v1_layout_handed_over_is_taken_as_it_was_found() {
+    let tree = v1_tree(&V1_ALL);
+    let detected = CgroupRoot::assume(tree.path(), CgroupVersion::V1).expect("root");
+    let controllers = detected.controllers().expect("controllers");
+    let known = CgroupRoot::from_layout(tree.path(), CgroupVersion::V1, &controllers)
+        .expect("known layout");
+    assert_eq!(known.version(), CgroupVersion::V1);
+    assert_eq!(known.controllers().expect("controllers"), controllers);
+}
+
+#[test]
+fn a_layout_that_no_longer_holds_is_detected_afresh() {
+    // A plain directory is no cgroup2 mount: a v2 layout does not hold, and
+    // detecting afresh finds no hierarchy there.
+    let tree = v2_tree();
+    assert!(matches!(
+        CgroupRoot::from_layout(tree.path(), CgroupVersion::V2, &[]),
+        Err(CgroupError::NoHierarchy { .. })
+    ));
+    // Nor does a v1 layout naming a controller this layer does not know.
+    let unknown = [("cpuset".to_owned(), tree.path().join("cpuset"))];
+    assert!(matches!(
+        CgroupRoot::from_layout(tree.path(), CgroupVersion::V1, &unknown),
+        Err(CgroupError::NoHierarchy { .. })
+    ));
+}
+
+#[test]
+fn v1_emptiness_is_read_from_the_first_hierarchy() {
+    let tree = v1_tree(&V1_ALL);
+    let root = CgroupRoot::assume(tree.path(), CgroupVersion::V1).expect("root");
+    for controller in V1_ALL {
+        let dir = tree.path().join(controller).join("workernator/job");
+        fs::create_dir_all(&dir).expect("mkdir");
+        write(dir.join("cgroup.procs"), "");
+    }
+    let job = root
+        .open("workernator", "job")
+        .expect("open")
+        .expect("exists");
+    assert!(job.holds_no_process().expect("read"));
+    write(
+        tree.path().join("memory/workernator/job/cgroup.procs"),
+        "42\n",
+    );
+    assert!(!job.holds_no_process().expect("read"));
+}

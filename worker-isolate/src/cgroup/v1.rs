@@ -357,6 +357,13 @@ impl JobCgroup for V1Job {
         Ok(all)
     }
 
+    fn holds_no_process(&self) -> Result<bool, CgroupError> {
+        match self.dirs.first() {
+            Some(dir) => Ok(fsutil::procs(&dir.dir)?.is_empty()),
+            None => Ok(true),
+        }
+    }
+
     fn signal_all(&self, signal: i32) -> Result<(), CgroupError> {
         let signal = kill::to_signal(signal)?;
         let pids = self.processes()?;
