@@ -32,6 +32,8 @@ pub(crate) struct Launcher {
     pub(crate) state: StateDir,
     pub(crate) children: Arc<Mutex<Vec<Arc<SupervisorProcess>>>>,
     pub(crate) application: Option<OwnedFd>,
+    /// The runner's fork server.
+    pub(crate) fork_server: Arc<crate::launcher::LauncherClient>,
 }
 
 /// A job the thread watches until it ends.
@@ -132,7 +134,7 @@ impl Admission {
                 let admitted = self.scheduler().next_admission();
                 let Some(admitted) = admitted else { break };
                 match launch_queued(&launcher, &admitted.id) {
-                    Ok(Some(child)) => watched.push((admitted.id, Watched::Child(child))),
+                    Ok(Some(job)) => watched.push((admitted.id, job)),
                     Ok(None) => {
                         self.scheduler().finished(&admitted.id);
                     }
@@ -170,10 +172,7 @@ impl Admission {
 /// Starts the supervisor of a queued job, if it is still ours to start: its
 /// lock free (no other runner took it) and no stop requested (then it ends as
 /// stopped without running). `None`: nothing to watch.
-fn launch_queued(
-    launcher: &Launcher,
-    id: &JobId,
-) -> Result<Option<Arc<SupervisorProcess>>, StateError> {
+fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Option<Watched>, StateError> {
     let paths = launcher.state.job(id);
     let lock = match JobLock::try_take(&paths)? {
         LockAttempt::Taken(lock) => lock,
@@ -188,13 +187,16 @@ fn launch_queued(
         return Ok(None);
     }
     let application: Option<BorrowedFd<'_>> = launcher.application.as_ref().map(|fd| fd.as_fd());
-    let child = launch::spawn_supervisor(paths.dir(), &lock, application)
+    let started = launch::start_supervisor(&launcher.fork_server, &paths, lock, application)
         .map_err(|source| StateError::io("start the supervisor of", paths.dir(), source))?;
-    let child = Arc::new(child);
+    let child = match started {
+        launch::Started::Process(child) => Arc::new(child),
+        launch::Started::Unconfirmed => return Ok(Some(Watched::Foreign(paths))),
+    };
     if let Ok(mut children) = launcher.children.lock() {
         children.push(Arc::clone(&child));
     }
-    Ok(Some(child))
+    Ok(Some(Watched::Child(child)))
 }
 
 /// Ends a queued job that never ran as stopped. The caller holds its lock.
