@@ -100,7 +100,10 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
                 Err(error) => return Err(error),
             };
             let reply = match wire::parse_start(received) {
-                Ok(request) => fork_supervisor(request),
+                Ok(request) => {
+                    crate::crash::point("launcher-received");
+                    fork_supervisor(request).inspect(|_| crate::crash::point("launcher-forked"))
+                }
                 Err(malformed) => Err(std::io::Error::other(malformed)),
             };
             // A send that fails means the application is gone: so are we.
@@ -146,15 +149,19 @@ fn fork_supervisor(request: wire::StartRequest) -> std::io::Result<OwnedFd> {
     // Born with every supervisor signal blocked: a stop request that arrives
     // before it is ready waits for its loop.
     sigprocmask(SigmaskHow::SIG_BLOCK, Some(&termination), None)?;
-    let forked = fork_single_threaded();
+    let pid = match fork_single_threaded() {
+        // The child goes on with them blocked, until its supervisor reads them
+        // from its signalfd.
+        Ok(Forked::Child) => become_supervisor(request),
+        Ok(Forked::Parent(pid)) => pid,
+        Err(error) => {
+            let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
+            return Err(error);
+        }
+    };
     // Cannot fail with a valid set; the reply must not claim a failure once a
     // child exists anyway.
     let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
-    let pid = match forked {
-        Ok(Forked::Child) => become_supervisor(request),
-        Ok(Forked::Parent(pid)) => pid,
-        Err(error) => return Err(error),
-    };
     // The launcher keeps nothing of the job: its copies of the lock and of the
     // application's pidfd close here.
     drop(request);

@@ -198,13 +198,7 @@ mod tests {
 
     #[test]
     fn a_start_request_round_trips_with_its_descriptors() {
-        let (a, b) = nix::sys::socket::socketpair(
-            nix::sys::socket::AddressFamily::Unix,
-            nix::sys::socket::SockType::SeqPacket,
-            None,
-            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-        )
-        .unwrap();
+        let (a, b) = pair();
         let lock = std::fs::File::open("/dev/null").unwrap();
         let app = std::fs::File::open("/dev/null").unwrap();
         let dir = std::path::Path::new("/var/tmp/state/jobs/some-id");
@@ -229,13 +223,7 @@ mod tests {
 
     #[test]
     fn replies_carry_a_pidfd_or_an_errno() {
-        let (a, b) = nix::sys::socket::socketpair(
-            nix::sys::socket::AddressFamily::Unix,
-            nix::sys::socket::SockType::SeqPacket,
-            None,
-            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-        )
-        .unwrap();
+        let (a, b) = pair();
         let error = std::io::Error::from_raw_os_error(libc::EAGAIN);
         send(a.as_fd(), &failed(&error), &[]).unwrap();
         let reply = parse_reply(receive(b.as_fd()).unwrap().unwrap()).unwrap();
@@ -255,4 +243,14 @@ mod tests {
     }
 
     use std::os::fd::AsFd;
+
+    fn pair() -> (OwnedFd, OwnedFd) {
+        nix::sys::socket::socketpair(
+            nix::sys::socket::AddressFamily::Unix,
+            nix::sys::socket::SockType::SeqPacket,
+            None,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+        )
+        .unwrap()
+    }
 }
