@@ -106,14 +106,23 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
                 }
                 Err(malformed) => Err(std::io::Error::other(malformed)),
             };
-            // A send that fails means the application is gone: so are we.
-            match reply {
+            let sent = match reply {
                 Ok(pidfd) => wire::send(
                     socket,
                     &wire::started(),
                     &[std::os::fd::AsRawFd::as_raw_fd(&pidfd)],
-                )?,
-                Err(error) => wire::send(socket, &wire::failed(&error), &[])?,
+                ),
+                Err(error) => wire::send(socket, &wire::failed(&error), &[]),
+            };
+            match sent {
+                Ok(()) => {}
+                // The application is gone (its supervisor, if any, runs on): so are we.
+                Err(error)
+                    if matches!(error.raw_os_error(), Some(libc::EPIPE | libc::ECONNRESET)) =>
+                {
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
             }
         }
         reap_children();
