@@ -23,10 +23,11 @@ fn shutdown_stops_tied_jobs() {
         .unwrap();
     let rt = common::rt();
     rt.block_on(runner.shutdown());
-    assert!(matches!(
-        rt.block_on(job.wait()),
-        Err(WaitError::Stopped { .. })
-    ));
+    let waited = rt.block_on(job.wait());
+    assert!(
+        matches!(waited, Err(WaitError::Stopped { .. })),
+        "{waited:?}"
+    );
     assert!(test.cgroup_left(job.id().as_str()).is_empty());
 }
 

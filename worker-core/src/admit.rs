@@ -32,6 +32,8 @@ pub(crate) struct Launcher {
     pub(crate) state: StateDir,
     pub(crate) children: Arc<Mutex<Vec<Arc<SupervisorProcess>>>>,
     pub(crate) application: Option<OwnedFd>,
+    /// The runner's fork server.
+    pub(crate) fork_server: Arc<crate::launcher::LauncherClient>,
 }
 
 /// A job the thread watches until it ends.
@@ -245,9 +247,14 @@ fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Launch, StateError> 
         return Ok(Launch::Gone);
     }
     let application: Option<BorrowedFd<'_>> = launcher.application.as_ref().map(|fd| fd.as_fd());
-    let child = launch::spawn_supervisor(paths.dir(), &lock, application)
+    let started = launch::start_supervisor(&launcher.fork_server, &paths, lock, application)
         .map_err(|source| StateError::io("start the supervisor of", paths.dir(), source))?;
-    let child = Arc::new(child);
+    let child = match started {
+        launch::Started::Process(child) => Arc::new(child),
+        // The launcher's reply was lost while a supervisor holds the lock:
+        // watched through the lock like any other holder.
+        launch::Started::Unconfirmed => return Ok(Launch::Busy),
+    };
     if let Ok(mut children) = launcher.children.lock() {
         children.push(Arc::clone(&child));
     }

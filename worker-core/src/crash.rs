@@ -1,5 +1,6 @@
 //! Crash injection for the durability tests: `WORKERNATOR_TEST_CRASH_AT=<point>`
-//! makes the process SIGKILL itself at that point of `start`. Read once; costs
+//! makes the process SIGKILL itself at that point of `start` (the launcher
+//! inherits the variable: its points are named `launcher-*`). Read once; costs
 //! one comparison per point otherwise.
 
 use std::sync::OnceLock;

@@ -7,9 +7,14 @@
 //! and with the job's lock as descriptor 3, so that the lock passes from starter
 //! to supervisor with no gap. Everything else it needs is in the job directory,
 //! named by one environment variable; nothing goes in argv.
+//!
+//! Normally the runner's launcher ([`crate::launcher`]) forks the supervisor
+//! instead, which saves the exec; [`start_supervisor`] uses it and falls back to
+//! spawning directly when the launcher is not available.
 
-use crate::role::{JOB_DIR_ENV, ROLE_ENV, SUPERVISOR_ROLE};
-use crate::state::JobLock;
+use crate::launcher::{LaunchError, LauncherClient};
+use crate::role::{JOB_DIR_ENV, LAUNCHER_ROLE, ROLE_ENV, SUPERVISOR_ROLE};
+use crate::state::{self, JobLock, JobPaths, JobStatus, LockAttempt};
 use crate::sys::SpawnFds;
 use std::ffi::{CString, OsStr};
 use std::fs::File;
@@ -33,6 +38,8 @@ pub(crate) const SUPERVISOR_SIGNALS: [libc::c_int; 4] =
 pub(crate) struct SupervisorProcess {
     pidfd: OwnedFd,
     job_dir: PathBuf,
+    /// Spawned by this process (ours to reap), rather than forked by the launcher.
+    child: bool,
 }
 
 impl SupervisorProcess {
@@ -44,9 +51,83 @@ impl SupervisorProcess {
         self.pidfd.as_fd()
     }
 
-    /// Reaps it if it has exited; true once gone.
+    /// Reaps it if it has exited and is our child; true once gone.
     pub(crate) fn try_reap(&self) -> io::Result<bool> {
-        crate::sys::try_reap(self.pidfd.as_fd())
+        if self.child {
+            crate::sys::try_reap(self.pidfd.as_fd())
+        } else {
+            // The launcher's child: it reaps it; a pidfd is readable from the exit on.
+            crate::sys::pidfd_exited(self.pidfd.as_fd(), 0)
+        }
+    }
+}
+
+/// What [`start_supervisor`] did.
+#[derive(Debug)]
+pub(crate) enum Started {
+    /// The supervisor runs (or already ran), and this pidfd names it.
+    Process(SupervisorProcess),
+    /// A supervisor took the job, but no pidfd of it came back (the launcher
+    /// died before replying): watch the job through its lock and status, as for
+    /// a job another process started.
+    Unconfirmed,
+}
+
+/// Starts the supervisor of the job at `paths`, through the runner's launcher
+/// if it can, else directly; hands it `lock` (consumed: the starter's copy is
+/// closed once the supervisor has its own).
+pub(crate) fn start_supervisor(
+    launcher: &LauncherClient,
+    paths: &JobPaths,
+    lock: JobLock,
+    application: Option<BorrowedFd<'_>>,
+) -> io::Result<Started> {
+    match launcher.start(paths.dir(), lock.as_fd(), application) {
+        Ok(pidfd) => {
+            return Ok(Started::Process(SupervisorProcess {
+                pidfd,
+                job_dir: paths.dir().to_owned(),
+                child: false,
+            }));
+        }
+        Err(error @ LaunchError::ReplyLost(_)) => {
+            tracing::warn!(job_dir = %paths.dir().display(), error = %crate::supervisor::error_chain(&error), "checking the job's lock to learn whether its supervisor started");
+            return Ok(after_lost_reply(paths, lock, application));
+        }
+        Err(LaunchError::Disabled) => {}
+        Err(error) => {
+            tracing::warn!(job_dir = %paths.dir().display(), error = %crate::supervisor::error_chain(&error), "starting the supervisor directly, without the launcher");
+        }
+    }
+    spawn_supervisor(paths.dir(), &lock, application).map(Started::Process)
+}
+
+/// The launcher died between a request and its reply: a supervisor it forked
+/// holds the job's lock; if none does and none ever wrote the status, none ran,
+/// and the supervisor is spawned directly. In doubt, the job is left to its lock
+/// (a wait reconciles it if nobody holds it): never two supervisors for one job.
+fn after_lost_reply(
+    paths: &JobPaths,
+    lock: JobLock,
+    application: Option<BorrowedFd<'_>>,
+) -> Started {
+    drop(lock);
+    let Ok(LockAttempt::Taken(lock)) = JobLock::try_take(paths) else {
+        return Started::Unconfirmed;
+    };
+    match state::read_json::<JobStatus>(&paths.status()) {
+        Ok(status) if status.supervisor_pid.is_none() && !status.state.is_finished() => {
+            match spawn_supervisor(paths.dir(), &lock, application) {
+                Ok(process) => Started::Process(process),
+                // Our lock goes with this return: whoever waits finds the job
+                // unheld and unfinished, and reconciles it as lost.
+                Err(error) => {
+                    tracing::warn!(job_dir = %paths.dir().display(), %error, "cannot start the supervisor");
+                    Started::Unconfirmed
+                }
+            }
+        }
+        _ => Started::Unconfirmed,
     }
 }
 
@@ -66,13 +147,46 @@ fn env_entry(name: &OsStr, value: &OsStr) -> io::Result<CString> {
 /// Starts the supervisor of the job in `job_dir`, handing it `lock` (and, for a
 /// job tied to the application, a pidfd of the application). Its stderr goes to
 /// `supervisor.log` there, for failures it cannot put in the status.
-pub(crate) fn spawn_supervisor(
+fn spawn_supervisor(
     job_dir: &Path,
     lock: &JobLock,
     application: Option<BorrowedFd<'_>>,
 ) -> io::Result<SupervisorProcess> {
     let log = File::create(job_dir.join("supervisor.log"))?;
     let null = File::open("/dev/null")?;
+    let mut inherited = vec![lock.as_fd()];
+    inherited.extend(application);
+    let fds = SpawnFds {
+        stdio: [null.as_fd(), null.as_fd(), log.as_fd()],
+        inherited: &inherited,
+    };
+    let pid = reexec(SUPERVISOR_ROLE, Some(job_dir), &fds)?;
+    // The child is not reaped yet, so its pid cannot have been reused.
+    let pidfd = crate::sys::pidfd_open(pid)?;
+    Ok(SupervisorProcess {
+        pidfd,
+        job_dir: job_dir.to_owned(),
+        child: true,
+    })
+}
+
+/// Starts a launcher with `socket` as its descriptor 3 and the application's
+/// stderr as its own; returns its pid.
+pub(crate) fn spawn_launcher(socket: BorrowedFd<'_>) -> io::Result<i32> {
+    let null = File::open("/dev/null")?;
+    let stderr = std::io::stderr();
+    let inherited = [socket];
+    let fds = SpawnFds {
+        stdio: [null.as_fd(), null.as_fd(), stderr.as_fd()],
+        inherited: &inherited,
+    };
+    debug_assert_eq!(crate::launcher::SOCKET_FD, 3);
+    reexec(LAUNCHER_ROLE, None, &fds)
+}
+
+/// posix_spawn of this program in `role`, in a session of its own, with the
+/// supervisor's signals blocked and only `fds` open.
+fn reexec(role: &str, job_dir: Option<&Path>, fds: &SpawnFds<'_>) -> io::Result<i32> {
     let program = c_string(b"/proc/self/exe")?;
     let argv0 = std::env::args_os()
         .next()
@@ -84,22 +198,9 @@ pub(crate) fn spawn_supervisor(
             envp.push(env_entry(&name, &value)?);
         }
     }
-    envp.push(env_entry(
-        OsStr::new(ROLE_ENV),
-        OsStr::new(SUPERVISOR_ROLE),
-    )?);
-    envp.push(env_entry(OsStr::new(JOB_DIR_ENV), job_dir.as_os_str())?);
-    let mut inherited = vec![lock.as_fd()];
-    inherited.extend(application);
-    let fds = SpawnFds {
-        stdio: [null.as_fd(), null.as_fd(), log.as_fd()],
-        inherited: &inherited,
-    };
-    let pid = crate::sys::spawn(&program, &argv, &envp, &fds, &SUPERVISOR_SIGNALS)?;
-    // The child is not reaped yet, so its pid cannot have been reused.
-    let pidfd = crate::sys::pidfd_open(pid)?;
-    Ok(SupervisorProcess {
-        pidfd,
-        job_dir: job_dir.to_owned(),
-    })
+    envp.push(env_entry(OsStr::new(ROLE_ENV), OsStr::new(role))?);
+    if let Some(job_dir) = job_dir {
+        envp.push(env_entry(OsStr::new(JOB_DIR_ENV), job_dir.as_os_str())?);
+    }
+    crate::sys::spawn(&program, &argv, &envp, fds, &SUPERVISOR_SIGNALS)
 }

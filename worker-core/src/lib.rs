@@ -14,6 +14,7 @@ mod handle;
 mod id;
 mod job;
 mod launch;
+mod launcher;
 mod limits;
 mod logs;
 mod options;

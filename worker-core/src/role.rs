@@ -7,6 +7,8 @@ pub(crate) const ROLE_ENV: &str = "WORKERNATOR_ROLE";
 /// Set in a supervisor's environment by the launcher; the job's directory.
 pub(crate) const JOB_DIR_ENV: &str = "WORKERNATOR_JOB_DIR";
 pub(crate) const SUPERVISOR_ROLE: &str = "supervisor";
+/// The role of a runner's launcher, which forks supervisors.
+pub(crate) const LAUNCHER_ROLE: &str = "launcher";
 
 static INIT_CALLED: AtomicBool = AtomicBool::new(false);
 
@@ -39,6 +41,7 @@ pub fn init() {
     remove_role_env();
     let code = match (role.to_str(), job_dir) {
         (Some(SUPERVISOR_ROLE), Some(job_dir)) => crate::supervisor::run(job_dir.into()),
+        (Some(LAUNCHER_ROLE), None) => crate::launcher::serve(),
         _ => {
             eprintln!("workernator: unknown role {role:?} in {ROLE_ENV}; not starting");
             2
@@ -49,9 +52,9 @@ pub fn init() {
 
 #[allow(unsafe_code)]
 fn remove_role_env() {
-    // SAFETY: called only in a freshly executed supervisor before it starts any
-    // thread (the supervisor checks it is single-threaded), so no other thread
-    // reads the environment concurrently.
+    // SAFETY: called only in a freshly executed supervisor or launcher before it
+    // starts any thread (both check they are single-threaded), so no other
+    // thread reads the environment concurrently.
     unsafe {
         std::env::remove_var(ROLE_ENV);
         std::env::remove_var(JOB_DIR_ENV);

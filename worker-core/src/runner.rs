@@ -6,14 +6,19 @@ use crate::error::{AttachError, ListError, OpenError, StartError};
 use crate::handle::JobHandle;
 use crate::id::JobId;
 use crate::job::Job;
-use crate::launch::{self, SupervisorProcess};
+use crate::launch::{self, Started, SupervisorProcess};
+use crate::launcher::LauncherClient;
 use crate::reconcile;
 use crate::registry;
 use crate::role;
 use crate::state::{self, JobLock, JobSpec, JobState, JobStatus, StateDir, StateError, Timestamp};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// The smallest length at which the list of started supervisors is pruned.
+const PRUNE_MIN: usize = 64;
 
 /// Starts jobs and keeps track of them, in one state directory.
 ///
@@ -51,8 +56,13 @@ pub struct Runner {
 struct RunnerInner {
     config: Config,
     state: StateDir,
-    /// Supervisors this process started and has not reaped yet.
+    /// Supervisors this process started and has not seen end yet.
     children: Arc<Mutex<Vec<Arc<SupervisorProcess>>>>,
+    /// `children` is pruned when it reaches this length (amortized: a start
+    /// does not look at every running job).
+    prune_at: AtomicUsize,
+    /// The fork server that starts this runner's supervisors.
+    launcher: Arc<LauncherClient>,
     /// Admission control, when the runner has a capacity.
     admission: Option<Arc<crate::admit::Admission>>,
     /// A pidfd of this process, handed to supervisors of jobs tied to it: it
@@ -151,6 +161,7 @@ impl Runner {
             None
         };
         let children = Arc::new(Mutex::new(Vec::new()));
+        let fork_server = Arc::new(LauncherClient::default());
         let launcher = || -> Result<crate::admit::Launcher, OpenError> {
             let application =
                 match &own_pidfd {
@@ -163,6 +174,7 @@ impl Runner {
                 state: state.clone(),
                 children: Arc::clone(&children),
                 application,
+                fork_server: Arc::clone(&fork_server),
             })
         };
         // Without a capacity, jobs left queued (by a runner that had one) start now.
@@ -205,6 +217,8 @@ impl Runner {
                 config,
                 state,
                 children,
+                prune_at: AtomicUsize::new(PRUNE_MIN),
+                launcher: fork_server,
                 admission,
                 own_pidfd,
             }),
@@ -246,7 +260,7 @@ impl Runner {
         if registry::find(J::NAME).is_none() {
             return Err(StartError::NotRegistered { name: J::NAME });
         }
-        self.reap_finished();
+        self.reap_finished(false);
         let args = serde_json::to_value(&job).map_err(StartError::Encode)?;
         let id = JobId::generate().map_err(StartError::Id)?;
         let paths = self.inner.state.job(&id);
@@ -308,21 +322,28 @@ impl Runner {
             return Err(StartError::State(error));
         }
         let application = self.inner.own_pidfd.as_ref().map(|fd| fd.as_fd());
-        let supervisor = match launch::spawn_supervisor(paths.dir(), &lock, application) {
-            Ok(supervisor) => Arc::new(supervisor),
-            Err(source) => {
-                let _ = std::fs::remove_dir_all(paths.dir());
-                let _ = paths.clear_active();
-                return Err(StartError::Spawn { id, source });
-            }
-        };
+        let started =
+            match launch::start_supervisor(&self.inner.launcher, &paths, lock, application) {
+                Ok(started) => started,
+                Err(source) => {
+                    let _ = std::fs::remove_dir_all(paths.dir());
+                    let _ = paths.clear_active();
+                    return Err(StartError::Spawn { id, source });
+                }
+            };
         crash::point("spawned");
-        // The supervisor has its own copy of the lock; ours goes.
-        drop(lock);
-        if let Ok(mut children) = self.inner.children.lock() {
-            children.push(Arc::clone(&supervisor));
-        }
-        Ok(JobHandle::new(id, paths, Some(supervisor)))
+        let supervisor = match started {
+            Started::Process(process) => {
+                let process = Arc::new(process);
+                if let Ok(mut children) = self.inner.children.lock() {
+                    children.push(Arc::clone(&process));
+                }
+                Some(process)
+            }
+            // Watched through its lock and status, like a job another process started.
+            Started::Unconfirmed => None,
+        };
+        Ok(JobHandle::new(id, paths, supervisor))
     }
 
     /// Records `spec` as queued and hands it to admission. Holding the scheduler
@@ -517,7 +538,7 @@ impl Runner {
                 let _ = crate::handle::wait_for_exit(&child).await;
             }
         }
-        self.reap_finished();
+        self.reap_finished(true);
     }
 
     /// The files of job `id` in this runner's state directory.
@@ -525,10 +546,20 @@ impl Runner {
         self.inner.state.job(id)
     }
 
-    /// Reaps supervisors that have exited, so none lingers as a zombie.
-    fn reap_finished(&self) {
+    /// Forgets (and reaps, if they are our children) supervisors that have
+    /// exited. Unless `now`, only once the list has doubled since the last time:
+    /// a start does not cost a system call per running job. A supervisor spawned
+    /// directly (without the launcher) may linger as a zombie until then, or
+    /// until its job is waited for.
+    fn reap_finished(&self, now: bool) {
         if let Ok(mut children) = self.inner.children.lock() {
+            if !now && children.len() < self.inner.prune_at.load(Ordering::Relaxed) {
+                return;
+            }
             children.retain(|child| !matches!(child.try_reap(), Ok(true)));
+            self.inner
+                .prune_at
+                .store((children.len() * 2).max(PRUNE_MIN), Ordering::Relaxed);
         }
     }
 }

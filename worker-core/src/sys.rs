@@ -233,3 +233,79 @@ pub(crate) fn flock(fd: BorrowedFd<'_>, operation: libc::c_int) -> io::Result<()
         Ok(())
     }
 }
+
+/// Takes ownership of descriptors received with `SCM_RIGHTS`.
+pub(crate) fn owned_from_rights(raw: &[std::os::fd::RawFd]) -> Vec<OwnedFd> {
+    raw.iter()
+        // SAFETY: the kernel installed each of these descriptors in this process
+        // for this message alone; nothing else knows or owns them.
+        .map(|fd| unsafe { OwnedFd::from_raw_fd(*fd) })
+        .collect()
+}
+
+/// Whether the process behind `pidfd` has exited (a pidfd is readable from then
+/// on, for a child or not, reaped or not).
+pub(crate) fn pidfd_exited(pidfd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result<bool> {
+    let mut fds = [nix::poll::PollFd::new(pidfd, nix::poll::PollFlags::POLLIN)];
+    let timeout =
+        nix::poll::PollTimeout::try_from(timeout_ms).unwrap_or(nix::poll::PollTimeout::MAX);
+    loop {
+        match nix::poll::poll(&mut fds, timeout) {
+            Ok(ready) => return Ok(ready > 0),
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+}
+
+/// In a freshly forked supervisor (the launcher's child): makes `lock` descriptor
+/// 3, `application` (if any) descriptor 4, `stderr` (if any) descriptor 2, and
+/// closes every other descriptor above 2. Descriptors 0 and 1 stay as they are
+/// (the launcher's, /dev/null).
+///
+/// Takes raw numbers because the caller's `OwnedFd`s may name descriptors this
+/// closes: the caller must never drop those afterwards (it never returns to them).
+pub(crate) fn arrange_forked_fds(
+    lock: std::os::fd::RawFd,
+    application: Option<std::os::fd::RawFd>,
+    stderr: Option<std::os::fd::RawFd>,
+) -> io::Result<()> {
+    const ABOVE: libc::c_int = 10;
+    let lift = |fd: libc::c_int| -> io::Result<libc::c_int> {
+        // SAFETY: F_DUPFD makes a new descriptor >= ABOVE for an open one; it
+        // touches nothing else.
+        let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD, ABOVE) };
+        if copy < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(copy)
+        }
+    };
+    // Lift every source above the targets first, so that no dup2 overwrites a
+    // source that has not had its turn yet.
+    let lock = lift(lock)?;
+    let application = application.map(lift).transpose()?;
+    let stderr = stderr.map(lift).transpose()?;
+    let mut moves = vec![(lock, crate::launch::LOCK_FD)];
+    moves.extend(application.map(|fd| (fd, crate::launch::APPLICATION_FD)));
+    moves.extend(stderr.map(|fd| (fd, libc::STDERR_FILENO)));
+    for (source, target) in moves {
+        // SAFETY: dup2 on two descriptor numbers of this (single-threaded) process;
+        // the target is replaced atomically, which is what we want.
+        if unsafe { libc::dup2(source, target) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    let first_free = if application.is_some() {
+        crate::launch::APPLICATION_FD + 1
+    } else {
+        crate::launch::LOCK_FD + 1
+    };
+    // SAFETY: close_range(2) closes descriptors of this process only; the caller
+    // guarantees nothing will use or close those numbers again.
+    let ret = unsafe { libc::syscall(libc::SYS_close_range, first_free, libc::c_uint::MAX, 0) };
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The launcher process: a re-execution of the program, diverted by `init()`,
+//! that forks one supervisor per start request and never execs.
+//!
+//! It is single threaded and small (it stops in `init()`, before the
+//! application's `main`), so a fork costs little. It ends when the application
+//! does: at end of file on its socket, or when the application's pidfd becomes
+//! readable (a second line, for a socket copy that outlived the application).
+//! It holds nothing a job needs: a request's lock and application pidfd are
+//! closed in the launcher right after the fork, and a supervisor depends on
+//! nothing about its parent.
+
+use super::wire;
+use crate::launch::SUPERVISOR_SIGNALS;
+use crate::sys::{Forked, fork_single_threaded};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use std::os::fd::{AsFd, BorrowedFd, IntoRawFd, OwnedFd};
+use std::path::Path;
+
+/// Descriptor number of the launcher's socket, as it is started.
+pub(crate) const SOCKET_FD: i32 = 3;
+
+/// The signals a supervisor blocks that the launcher itself leaves to their
+/// default action (SIGCHLD stays blocked: the launcher reads it from a signalfd).
+fn termination_signals() -> SigSet {
+    let mut set = SigSet::empty();
+    for signal in SUPERVISOR_SIGNALS {
+        if signal != libc::SIGCHLD {
+            if let Ok(signal) = Signal::try_from(signal) {
+                set.add(signal);
+            }
+        }
+    }
+    set
+}
+
+/// Runs the launcher; returns its exit code.
+pub(crate) fn serve() -> i32 {
+    let Some(socket) = crate::sys::inherited_fd(SOCKET_FD) else {
+        eprintln!("workernator launcher: no socket on descriptor {SOCKET_FD}; not starting");
+        return 2;
+    };
+    match serve_on(socket.as_fd()) {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("workernator launcher: {error}");
+            1
+        }
+    }
+}
+
+fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
+    // Forking any code is only sound while this process has one thread.
+    let threads = std::fs::read_dir("/proc/self/task")?.count();
+    if threads != 1 {
+        return Err(std::io::Error::other(format!(
+            "{threads} threads at start (a constructor started threads?): cannot fork supervisors"
+        )));
+    }
+    let mut sigchld = SigSet::empty();
+    sigchld.add(Signal::SIGCHLD);
+    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&sigchld), None)?;
+    let children = SignalFd::with_flags(&sigchld, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)?;
+    sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination_signals()), None)?;
+    let Some(application) = application_pidfd(socket)? else {
+        return Ok(());
+    };
+    wire::send(socket, &wire::ready(), &[])?;
+    loop {
+        let mut fds = [
+            PollFd::new(socket, PollFlags::POLLIN),
+            PollFd::new(children.as_fd(), PollFlags::POLLIN),
+            PollFd::new(application.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(errno) => return Err(errno.into()),
+        }
+        let [request, child_ended, application_ended] =
+            fds.map(|fd| fd.revents().is_some_and(|events| !events.is_empty()));
+        if application_ended {
+            return Ok(());
+        }
+        if child_ended {
+            while let Ok(Some(_)) = children.read_signal() {}
+        }
+        if request {
+            let received = match wire::receive(socket) {
+                Ok(Some(received)) => received,
+                // The application is gone.
+                Ok(None) => return Ok(()),
+                Err(error) if error.get_ref().is_some_and(|e| e.is::<wire::Malformed>()) => {
+                    wire::send(socket, &wire::failed(&error), &[])?;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let reply = match wire::parse_start(received) {
+                Ok(request) => {
+                    crate::crash::point("launcher-received");
+                    fork_supervisor(request).inspect(|_| crate::crash::point("launcher-forked"))
+                }
+                Err(malformed) => Err(std::io::Error::other(malformed)),
+            };
+            let sent = match reply {
+                Ok(pidfd) => wire::send(
+                    socket,
+                    &wire::started(),
+                    &[std::os::fd::AsRawFd::as_raw_fd(&pidfd)],
+                ),
+                Err(error) => wire::send(socket, &wire::failed(&error), &[]),
+            };
+            match sent {
+                Ok(()) => {}
+                // The application is gone (its supervisor, if any, runs on): so are we.
+                Err(error)
+                    if matches!(error.raw_os_error(), Some(libc::EPIPE | libc::ECONNRESET)) =>
+                {
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        reap_children();
+    }
+}
+
+/// A pidfd of the application (the socket's other end, which must be our
+/// parent); `None` if it already died.
+fn application_pidfd(socket: BorrowedFd<'_>) -> std::io::Result<Option<OwnedFd>> {
+    let peer = getsockopt(&socket, PeerCredentials)?.pid();
+    let pidfd = match crate::sys::pidfd_open(peer) {
+        Ok(pidfd) => pidfd,
+        Err(error) if error.raw_os_error() == Some(libc::ESRCH) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    // Checked after opening: if the application is still our parent now, the
+    // pidfd is its own (its pid was not reused, or we would have been reparented).
+    Ok((nix::unistd::getppid().as_raw() == peer).then_some(pidfd))
+}
+
+/// Reaps every supervisor that has exited, so none lingers as a zombie.
+fn reap_children() {
+    while let Ok(status) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+        if status == WaitStatus::StillAlive {
+            break;
+        }
+    }
+}
+
+/// Forks the supervisor of `request`; in the launcher, returns a pidfd of it.
+fn fork_supervisor(request: wire::StartRequest) -> std::io::Result<OwnedFd> {
+    let termination = termination_signals();
+    // Born with every supervisor signal blocked: a stop request that arrives
+    // before it is ready waits for its loop.
+    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&termination), None)?;
+    let pid = match fork_single_threaded() {
+        // The child goes on with them blocked, until its supervisor reads them
+        // from its signalfd.
+        Ok(Forked::Child) => become_supervisor(request),
+        Ok(Forked::Parent(pid)) => pid,
+        Err(error) => {
+            let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
+            return Err(error);
+        }
+    };
+    // Cannot fail with a valid set; the reply must not claim a failure once a
+    // child exists anyway.
+    let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
+    // The launcher keeps nothing of the job: its copies of the lock and of the
+    // application's pidfd close here.
+    drop(request);
+    // Not reaped yet (only the loop reaps, after the reply), so the pid is the
+    // child's and opening it is race-free.
+    crate::sys::pidfd_open(pid).inspect_err(|_| {
+        // A supervisor nobody can watch must not run: it has done nothing yet
+        // but open its log.
+        let child = nix::unistd::Pid::from_raw(pid);
+        let _ = nix::sys::signal::kill(child, Signal::SIGKILL);
+        let _ = waitpid(child, None);
+    })
+}
+
+/// The child: becomes exactly what a spawned supervisor is (own session, stderr
+/// to the job's supervisor.log, lock on 3, application pidfd on 4, no other
+/// descriptor), then runs the supervisor and exits.
+fn become_supervisor(request: wire::StartRequest) -> ! {
+    let wire::StartRequest {
+        job_dir,
+        lock,
+        application,
+    } = request;
+    let lock = lock.into_raw_fd();
+    let application = application.map(IntoRawFd::into_raw_fd);
+    let _ = nix::unistd::setsid();
+    let stderr = open_log(&job_dir).into_raw_fd();
+    if let Err(error) = crate::sys::arrange_forked_fds(lock, application, Some(stderr)) {
+        eprintln!("workernator launcher: cannot hand the supervisor its descriptors: {error}");
+        std::process::exit(1);
+    }
+    let code = crate::supervisor::run(job_dir);
+    std::process::exit(code)
+}
+
+/// The supervisor's stderr: its log in the job directory, or /dev/null if that
+/// cannot be created (the supervisor records its failures in the status too).
+fn open_log(job_dir: &Path) -> OwnedFd {
+    match std::fs::File::create(job_dir.join("supervisor.log")) {
+        Ok(file) => file.into(),
+        Err(_) => match std::fs::File::options().write(true).open("/dev/null") {
+            Ok(null) => null.into(),
+            Err(_) => {
+                // No descriptor at all: keep the launcher's stderr.
+                match nix::unistd::dup(std::io::stderr().as_fd()) {
+                    Ok(fd) => fd,
+                    Err(_) => std::process::exit(1),
+                }
+            }
+        },
+    }
+}
