@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod attacks;
 pub mod cli;
 pub mod jobs;
 
@@ -25,6 +26,30 @@ pub fn privileged(test: &str) -> bool {
         );
     }
     eprintln!("{test}: skipped: not root (namespaces and cgroups need root)");
+    false
+}
+
+/// Env var that turns "skipped: runs as root" in the rootless tests into a
+/// failure (set by CI when it runs them as an ordinary user).
+pub const REQUIRE_ROOTLESS: &str = "WORKERNATOR_REQUIRE_ROOTLESS";
+
+/// True if a rootless test may run: this process is an ordinary user that can
+/// make user namespaces. Prints why not otherwise (or fails under CI).
+pub fn rootless(test: &str) -> bool {
+    let why_not = if nix::unistd::geteuid().is_root() {
+        Some("runs as root; rootless mode needs an ordinary user (.ci/run runs these as one)")
+    } else if !workernator::probe().user_namespace_works {
+        Some("this user cannot make a user namespace (see workernator::probe())")
+    } else {
+        None
+    };
+    let Some(why_not) = why_not else {
+        return true;
+    };
+    if std::env::var_os(REQUIRE_ROOTLESS).is_some_and(|v| v == "1") {
+        panic!("{test}: {why_not}, and {REQUIRE_ROOTLESS}=1 forbids skipping");
+    }
+    eprintln!("{test}: skipped: {why_not}");
     false
 }
 

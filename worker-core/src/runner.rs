@@ -274,6 +274,7 @@ impl Runner {
             output_cap_bytes: self.inner.config.output_cap_bytes(),
         };
         let mut status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
+        crate::rootless::describe(&spec, &mut status);
         let admission = self
             .inner
             .admission

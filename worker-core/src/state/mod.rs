@@ -25,6 +25,6 @@ pub(crate) use lock::{JobLock, LockAttempt};
 pub(crate) use spec::JobSpec;
 pub use spec::Limits;
 pub use status::{
-    AttemptRecord, ExitReason, JobState, JobStatus, Progress, ResourceUsage, SetupFailure,
+    AttemptRecord, ExitReason, JobState, JobStatus, Progress, ResourceUsage, RunsAs, SetupFailure,
     Timestamp,
 };

@@ -24,7 +24,7 @@ use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use verdict::Observed;
-use worker_isolate::cgroup::{CgroupRoot, JobCgroup};
+use worker_isolate::cgroup::JobCgroup;
 use worker_isolate::mounts::{Bind, RootfsPlan};
 use worker_isolate::namespaces::{FreshPidNamespaces, Namespaces};
 use worker_isolate::privileges::ProcessLimits;
@@ -303,13 +303,7 @@ impl Supervisor {
             let text = format!("attempt {} started", self.status.attempt);
             self.append_output(OutputStream::System, text.as_bytes());
         }
-        let cgroup = match CgroupRoot::detect().and_then(|root| {
-            root.create(
-                &spec.cgroup_parent,
-                spec.id.as_str(),
-                &spec.limits.to_cgroup(),
-            )
-        }) {
+        let cgroup = match crate::rootless::create_cgroup(spec) {
             Ok(cgroup) => cgroup,
             Err(error) => {
                 let observed = Observed {
@@ -333,13 +327,19 @@ impl Supervisor {
             (observed, signals)
         };
 
-        // The job's code runs as this user, and owns its work directory.
+        // The job's code runs as this user, and owns its work directory
+        // (rootless: the starting user, whose the directory already is).
         let user = spec.sandbox.user;
-        if let Err(errno) = nix::unistd::chown(
-            &self.paths.work(),
-            Some(nix::unistd::Uid::from_raw(user.uid)),
-            Some(nix::unistd::Gid::from_raw(user.gid)),
-        ) {
+        let rootless = spec.sandbox.rootless.is_some();
+        let chowned = match rootless {
+            true => Ok(()),
+            false => nix::unistd::chown(
+                &self.paths.work(),
+                Some(nix::unistd::Uid::from_raw(user.uid)),
+                Some(nix::unistd::Gid::from_raw(user.gid)),
+            ),
+        };
+        if let Err(errno) = chowned {
             let observed = Observed {
                 setup_failure: Some(SetupFailure {
                     step: "chown the work directory to the job's user".into(),
@@ -355,8 +355,10 @@ impl Supervisor {
             Ok(pipes) => pipes,
             Err(errno) => return failed(format!("cannot create pipes: {errno}"), signals),
         };
-        if let Err(error) = pid_namespaces.prepare_next_child() {
-            return failed(error_chain(&error), signals);
+        if !rootless {
+            if let Err(error) = pid_namespaces.prepare_next_child() {
+                return failed(error_chain(&error), signals);
+            }
         }
         let plan = SandboxPlan {
             job_id: spec.id.to_string(),
@@ -371,6 +373,12 @@ impl Supervisor {
             rootfs: rootfs_plan(spec, self.paths.work()),
             uid: user.uid,
             gid: user.gid,
+            user_namespace: rootless.then(|| {
+                (
+                    nix::unistd::geteuid().as_raw(),
+                    nix::unistd::getegid().as_raw(),
+                )
+            }),
             process_limits: ProcessLimits {
                 core_bytes: 0,
                 open_files: spec.sandbox.open_files_max,
@@ -401,7 +409,12 @@ impl Supervisor {
             progress,
             go,
         } = pipes;
-        let sandbox_pid = match fork_single_threaded() {
+        let forked = match rootless {
+            // A new user namespace, and a pid namespace of its own, per attempt.
+            true => crate::sys::clone_single_threaded(libc::CLONE_NEWUSER | libc::CLONE_NEWPID),
+            false => fork_single_threaded(),
+        };
+        let sandbox_pid = match forked {
             Ok(Forked::Child) => sandbox::run(
                 plan,
                 SandboxFds {

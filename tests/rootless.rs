@@ -1,0 +1,323 @@
+//! Rootless mode: run by an ordinary user, jobs still run, each in a user
+//! namespace with its own pid, mount, uts, ipc and network namespaces; limits
+//! are enforced through a delegated cgroup v2 subtree, or the start is
+//! refused, or (under `RootlessLimits::BestEffort`) the job runs with
+//! `limits_enforced: false` in its status.
+//!
+//! These tests need an ordinary user: as root they skip and say so (or fail
+//! under WORKERNATOR_REQUIRE_ROOTLESS=1). `.ci/run` runs them as one.
+
+mod common;
+
+use common::attacks::{assert_all_refused, attempt};
+use common::jobs::{Attack, MakeReport, Probe, Report, Square, Stubborn, Ticker};
+use workernator::{
+    Config, JobState, Limits, LimitsError, NetworkMode, RootlessLimits, StartError, StartOptions,
+};
+
+workernator::init_before_main!();
+
+/// Whether this user has a delegated cgroup v2 subtree that can enforce the
+/// default limits (memory and pids); then jobs run with their limits.
+fn delegation_enforces_default_limits() -> bool {
+    workernator::probe().delegated_cgroup.is_some_and(|cgroup| {
+        ["memory", "pids"].iter().all(|name| {
+            cgroup
+                .controllers
+                .iter()
+                .any(|c| c.name == *name && c.writable)
+        })
+    })
+}
+
+fn best_effort(config: Config) -> Config {
+    config.rootless_limits(RootlessLimits::BestEffort)
+}
+
+/// The host's mount table, as `.ci/run` compares it.
+fn mounts() -> Vec<String> {
+    let mut lines: Vec<String> = std::fs::read_to_string("/proc/self/mountinfo")
+        .expect("mountinfo")
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(4).copied().unwrap_or_default().to_owned()
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Host pids of processes of this user running `sleep 1000`.
+fn stray_sleeps() -> Vec<i32> {
+    let me = nix::unistd::geteuid().as_raw();
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|entry| {
+            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let uid: u32 = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            (uid == me && cmdline == b"sleep\x001000\x00" && common::alive(pid)).then_some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn a_rootless_job_returns_its_typed_output_and_says_how_it_ran() {
+    if !common::rootless("a_rootless_job_returns_its_typed_output_and_says_how_it_ran") {
+        return;
+    }
+    let test = common::runner_with(best_effort);
+    let job = test
+        .runner
+        .start(MakeReport {
+            name: "rootless".into(),
+        })
+        .expect("start");
+    let report: Report = common::rt().block_on(job.wait()).expect("typed output");
+    assert_eq!(report.name, "rootless");
+    assert_eq!(report.values, vec![1, -2, i64::MAX]);
+
+    let status = job.status().expect("status");
+    assert_eq!(status.state, JobState::Succeeded);
+    assert!(status.rootless, "{status:?}");
+    let runs_as = status.runs_as.expect("runs_as");
+    assert_eq!((runs_as.uid, runs_as.gid), (0, 0), "uid 0 inside");
+    assert_eq!(runs_as.host_uid, nix::unistd::geteuid().as_raw());
+    assert_eq!(runs_as.host_gid, nix::unistd::getegid().as_raw());
+    if delegation_enforces_default_limits() {
+        assert!(status.limits_enforced, "{status:?}");
+    } else {
+        assert!(!status.limits_enforced, "never silently unlimited");
+        let note = status.limits_note.expect("why limits are not enforced");
+        eprintln!("limits not enforced: {note}");
+        assert!(
+            note.contains("delegated") || note.contains("cgroup v2"),
+            "{note}"
+        );
+        // Without a cgroup, cpu time still comes from the supervisor's accounting.
+        assert!(status.usage.is_some(), "usage recorded");
+    }
+    assert!(
+        !test
+            .dir
+            .path()
+            .join("jobs")
+            .join(job.id().as_str())
+            .join("work")
+            .exists(),
+        "work dir removed"
+    );
+}
+
+#[test]
+fn a_rootless_jobs_output_streams_while_it_runs() {
+    if !common::rootless("a_rootless_jobs_output_streams_while_it_runs") {
+        return;
+    }
+    let test = common::runner_with(best_effort);
+    let job = test
+        .runner
+        .start(Ticker {
+            lines: 5,
+            interval_ms: 100,
+        })
+        .expect("start");
+    let mut logs = job.logs();
+    let seen = common::rt().block_on(async {
+        let mut seen = Vec::new();
+        while let Some(record) = logs.next().await {
+            let record = record.expect("record");
+            if record.stream == workernator::OutputStream::Stdout {
+                seen.push(String::from_utf8_lossy(&record.bytes).into_owned());
+                if seen.len() == 1 {
+                    // The first line arrives while the job still runs.
+                    assert_ne!(job.status().expect("status").state, JobState::Succeeded);
+                }
+            }
+        }
+        seen
+    });
+    assert_eq!(seen.concat(), "tick 0\ntick 1\ntick 2\ntick 3\ntick 4\n");
+    assert_eq!(common::rt().block_on(job.wait()).expect("sum"), 10);
+}
+
+#[test]
+fn require_refuses_unenforceable_limits_and_says_what_to_do() {
+    if !common::rootless("require_refuses_unenforceable_limits_and_says_what_to_do") {
+        return;
+    }
+    let test = common::runner();
+    let started = test.runner.start(Square { n: 3 });
+    if delegation_enforces_default_limits() {
+        let job = started.expect("limits enforceable through the delegated cgroup");
+        assert_eq!(common::rt().block_on(job.wait()).expect("output"), 9);
+        assert!(job.status().expect("status").limits_enforced);
+        return;
+    }
+    let error = started.expect_err("limits cannot be enforced");
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{text}");
+    match &error {
+        StartError::Limits(LimitsError::Rootless { uid, reason }) => {
+            assert_eq!(*uid, nix::unistd::geteuid().as_raw());
+            assert!(!reason.is_empty());
+        }
+        other => panic!("expected LimitsError::Rootless, got {other:?}"),
+    }
+    for what_to_do in ["run as root", "Delegate=yes", "RootlessLimits::BestEffort"] {
+        assert!(
+            text.contains(what_to_do),
+            "{what_to_do} missing from: {text}"
+        );
+    }
+    assert!(
+        test.runner.list(None).expect("list").is_empty(),
+        "nothing recorded"
+    );
+}
+
+#[test]
+fn a_job_without_limits_needs_no_cgroup_even_under_require() {
+    if !common::rootless("a_job_without_limits_needs_no_cgroup_even_under_require") {
+        return;
+    }
+    let test = common::runner();
+    let options = StartOptions::new().limits(Limits::unlimited());
+    let job = test
+        .runner
+        .start_with(Square { n: 12 }, options)
+        .expect("nothing to enforce");
+    assert_eq!(common::rt().block_on(job.wait()).expect("output"), 144);
+    let status = job.status().expect("status");
+    assert!(status.rootless && status.limits_enforced, "{status:?}");
+}
+
+#[test]
+fn the_rootless_sandbox_is_isolated() {
+    if !common::rootless("the_rootless_sandbox_is_isolated") {
+        return;
+    }
+    let test = common::runner_with(best_effort);
+    let job = test
+        .runner
+        .start(Probe {
+            host_pid: std::process::id() as i32,
+            state_dir: test.dir.path().display().to_string(),
+        })
+        .expect("start");
+    let view = common::rt().block_on(job.wait()).expect("view");
+    assert_eq!(view.pid, 2, "the first child of the sandbox's PID 1");
+    assert_eq!(view.visible_pids, vec![1, 2], "only its own processes");
+    assert_eq!(view.signal_host_pid, "ESRCH: No such process");
+    assert_eq!(view.interfaces, vec!["lo".to_owned()], "only loopback");
+    assert!(view.loopback_works);
+    assert_eq!(view.write_etc, format!("{:?}", Some(libc::EROFS)));
+    assert_eq!(view.write_usr, format!("{:?}", Some(libc::EROFS)));
+    assert!(view.write_work && view.write_tmp, "{view:?}");
+    assert_eq!(view.cwd, "/work");
+    assert_eq!(view.hostname, format!("job-{}", &job.id().as_str()[..12]));
+    let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    assert_ne!(view.hostname, host_name.trim(), "the hostname is private");
+    assert!(
+        !matches!(&view.state_dir_listing, Ok(names) if names.iter().any(|n| n == "jobs")),
+        "the state directory is hidden: {:?}",
+        view.state_dir_listing
+    );
+    for device in ["full", "null", "random", "tty", "urandom", "zero"] {
+        assert!(view.devices.iter().any(|d| d == device), "{device} missing");
+    }
+    assert!(
+        !view
+            .devices
+            .iter()
+            .any(|d| d == "sda" || d == "vda" || d == "mem")
+    );
+}
+
+#[test]
+fn attacks_fail_in_a_rootless_sandbox() {
+    if !common::rootless("attacks_fail_in_a_rootless_sandbox") {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("host listener");
+    let port = listener.local_addr().expect("address").port();
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/home".into());
+    let test = common::runner_with(|config| best_effort(config).tmp_size_bytes(4 << 20));
+    let state_dir = test.dir.path().display().to_string();
+    let attempts = attempt(
+        &test,
+        vec![
+            Attack::WriteFile("/etc/workernator-rootless".into()),
+            Attack::WriteFile(format!("{home}/workernator-rootless")),
+            Attack::ListDir(state_dir.clone()),
+            Attack::ReadOwnSpec(state_dir),
+            Attack::Signal(std::process::id() as i32),
+            Attack::SeeProcess(std::process::id() as i32),
+            Attack::Connect(format!("127.0.0.1:{port}")),
+            Attack::Mount,
+            Attack::Unmount("/work".into()),
+            Attack::Ptrace,
+            Attack::LoadModule,
+            Attack::UserNamespace,
+            Attack::SetHostname("pwned".into()),
+            Attack::FillTmp(8 << 20),
+        ],
+        StartOptions::new().network(NetworkMode::None),
+    );
+    assert_all_refused(&attempts);
+}
+
+#[test]
+fn stopping_a_rootless_job_leaves_nothing_behind() {
+    if !common::rootless("stopping_a_rootless_job_leaves_nothing_behind") {
+        return;
+    }
+    let mounts_before = mounts();
+    let test = common::runner_with(best_effort);
+    let job = test
+        .runner
+        .start(Stubborn { ignore_term: true })
+        .expect("start");
+    common::eventually("the job to be ready", || {
+        job.output()
+            .expect("output")
+            .iter()
+            .any(|record| record.bytes.starts_with(b"ready"))
+    });
+    let running = job.status().expect("status");
+    assert_eq!(running.state, JobState::Running);
+    assert!(!stray_sleeps().is_empty(), "the grandchild runs");
+    let stopped = common::rt().block_on(job.stop()).expect("stop");
+    assert_eq!(stopped.state, JobState::Stopped);
+    for pid in [running.supervisor_pid, running.sandbox_pid]
+        .into_iter()
+        .flatten()
+    {
+        common::eventually("the job's processes to end", || !common::alive(pid));
+    }
+    common::eventually("the double-forked grandchild to end", || {
+        stray_sleeps().is_empty()
+    });
+    assert_eq!(mounts(), mounts_before, "no mount left on the host");
+    let job_dir = test.dir.path().join("jobs").join(job.id().as_str());
+    assert!(!job_dir.join("work").exists(), "work dir removed");
+    let dir = test.dir.path().to_path_buf();
+    drop(test);
+    assert!(
+        !dir.exists(),
+        "the state directory is removed with the runner"
+    );
+}
