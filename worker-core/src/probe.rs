@@ -28,14 +28,17 @@ pub struct HostSupport {
     pub unprivileged_user_namespaces: bool,
     /// Whether this process could just now make a user namespace (tried:
     /// sysctls, AppArmor and seccomp policies included). Rootless mode needs it.
+    #[serde(default)]
     pub user_namespace_works: bool,
     /// The cgroup v2 subtree delegated to this user, where rootless jobs'
     /// cgroups go: its directory and controllers, `writable` meaning
     /// usable for job cgroups there. `None`: see `delegation_missing`.
+    #[serde(default)]
     pub delegated_cgroup: Option<CgroupSupport>,
     /// Why no cgroup v2 subtree is delegated to this user, if none is; without
     /// one, rootless jobs with limits are refused or run with
     /// `limits_enforced: false` (see `RootlessLimits`).
+    #[serde(default)]
     pub delegation_missing: Option<String>,
     /// Whether `pidfd_open` works (Linux 5.3), which job handles rely on.
     pub pidfd: bool,
