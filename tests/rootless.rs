@@ -321,3 +321,70 @@ fn stopping_a_rootless_job_leaves_nothing_behind() {
         "the state directory is removed with the runner"
     );
 }
+
+/// Env var that turns "skipped: nothing delegated" into a failure (set by
+/// `.ci/run` for the run inside the cgroup it delegates).
+const REQUIRE_DELEGATION: &str = "WORKERNATOR_REQUIRE_DELEGATION";
+
+#[test]
+fn a_delegated_cgroup_v2_subtree_holds_rootless_jobs() {
+    let test_name = "a_delegated_cgroup_v2_subtree_holds_rootless_jobs";
+    if !common::rootless(test_name) {
+        return;
+    }
+    let host = workernator::probe();
+    let Some(delegated) = host.delegated_cgroup else {
+        let why = host.delegation_missing.unwrap_or_default();
+        assert!(
+            std::env::var_os(REQUIRE_DELEGATION).is_none_or(|v| v != "1"),
+            "{test_name}: no delegated cgroup ({why}), and {REQUIRE_DELEGATION}=1 forbids skipping"
+        );
+        eprintln!("{test_name}: skipped: no cgroup v2 subtree is delegated to this user: {why}");
+        return;
+    };
+    let memory = delegated
+        .controllers
+        .iter()
+        .any(|c| c.name == "memory" && c.writable);
+    // A hybrid host's cgroup2 has no controllers: then no limits, but still a
+    // cgroup, for stopping and accounting.
+    let limits = match memory {
+        true => Limits::unlimited().memory_max_bytes(64 << 20),
+        false => Limits::unlimited(),
+    };
+    let test = common::runner();
+    let job = test
+        .runner
+        .start_with(
+            Ticker {
+                lines: 1000,
+                interval_ms: 20,
+            },
+            StartOptions::new().limits(limits),
+        )
+        .expect("start in the delegated subtree");
+    common::eventually("the job to run", || {
+        job.status().expect("status").state == JobState::Running
+    });
+    let status = job.status().expect("status");
+    assert!(status.rootless && status.limits_enforced, "{status:?}");
+    let parent = delegated.root.join(&test.cgroup_parent);
+    let dir = parent.join(job.id().as_str());
+    let procs = std::fs::read_to_string(dir.join("cgroup.procs")).expect("the job's cgroup");
+    let sandbox = status.sandbox_pid.expect("sandbox pid");
+    assert!(
+        procs.lines().any(|line| line.trim() == sandbox.to_string()),
+        "the sandbox init is in {}: {procs}",
+        dir.display()
+    );
+    if memory {
+        let max = std::fs::read_to_string(dir.join("memory.max")).expect("memory.max");
+        assert_eq!(max.trim(), (64u64 << 20).to_string());
+    }
+    let stopped = common::rt().block_on(job.stop()).expect("stop");
+    assert_eq!(stopped.state, JobState::Stopped);
+    assert!(stopped.usage.is_some(), "accounting from the cgroup");
+    assert!(!dir.exists(), "the job's cgroup is removed");
+    drop(test);
+    assert!(!parent.exists(), "the test's own parent cgroup is removed");
+}

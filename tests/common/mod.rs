@@ -59,6 +59,9 @@ pub struct TestRunner {
     pub runner: Runner,
     pub dir: tempfile::TempDir,
     pub cgroup_parent: String,
+    /// Without root: the cgroup v2 subtree delegated to this user, where
+    /// rootless jobs' cgroups go (under `cgroup_parent`), if there is one.
+    pub delegated_cgroup: Option<PathBuf>,
 }
 
 pub fn runner() -> TestRunner {
@@ -83,10 +86,17 @@ pub fn runner_with(configure: impl FnOnce(Config) -> Config) -> TestRunner {
             .cgroup_parent(&cgroup_parent),
     );
     let runner = Runner::open(config).expect("open runner");
+    let delegated_cgroup = match nix::unistd::geteuid().is_root() {
+        true => None,
+        false => workernator::probe()
+            .delegated_cgroup
+            .map(|cgroup| cgroup.root),
+    };
     TestRunner {
         runner,
         dir,
         cgroup_parent,
+        delegated_cgroup,
     }
 }
 
@@ -103,6 +113,9 @@ impl TestRunner {
                 .join(&self.cgroup_parent)
                 .join(id),
         );
+        if let Some(delegated) = &self.delegated_cgroup {
+            dirs.push(delegated.join(&self.cgroup_parent).join(id));
+        }
         dirs
     }
 
