@@ -10,7 +10,7 @@
 mod common;
 
 use common::attacks::{assert_all_refused, attempt};
-use common::jobs::{Attack, MakeReport, Probe, Report, Square, Stubborn, Ticker};
+use common::jobs::{Attack, Flaky, MakeReport, Probe, Report, Square, Stubborn, Ticker};
 use workernator::{
     Config, JobState, Limits, LimitsError, NetworkMode, RootlessLimits, StartError, StartOptions,
 };
@@ -147,6 +147,24 @@ fn a_rootless_jobs_output_streams_while_it_runs() {
     });
     assert_eq!(seen.concat(), "tick 0\ntick 1\ntick 2\ntick 3\ntick 4\n");
     assert_eq!(common::rt().block_on(job.wait()).expect("sum"), 10);
+}
+
+/// Each attempt gets a user namespace and pid namespace of its own: a retry
+/// works rootless too (an `unshare` in the supervisor could not be undone).
+#[test]
+fn a_rootless_job_is_retried_in_fresh_namespaces() {
+    if !common::rootless("a_rootless_job_is_retried_in_fresh_namespaces") {
+        return;
+    }
+    let test = common::runner_with(best_effort);
+    let job = test.runner.start(Flaky { succeed_on: 3 }).expect("start");
+    let output = common::rt()
+        .block_on(job.wait())
+        .expect("third attempt succeeds");
+    assert_eq!(output, "succeeded on attempt 3");
+    let status = job.status().expect("status");
+    assert_eq!(status.attempt, 3);
+    assert_eq!(status.attempts.len(), 2, "{status:?}");
 }
 
 #[test]
@@ -387,4 +405,58 @@ fn a_delegated_cgroup_v2_subtree_holds_rootless_jobs() {
     assert!(!dir.exists(), "the job's cgroup is removed");
     drop(test);
     assert!(!parent.exists(), "the test's own parent cgroup is removed");
+}
+
+/// As root, the tests above skip; this one runs them for real as `nobody`:
+/// this test binary again (through `/proc/self/exe`, which works wherever the
+/// binary lives), with that uid and gid, a home and temporary directory of its
+/// own, and WORKERNATOR_REQUIRE_ROOTLESS=1 so none of them may skip.
+#[test]
+fn as_root_the_rootless_tests_run_as_nobody() {
+    use std::os::unix::process::CommandExt;
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!(
+            "as_root_the_rootless_tests_run_as_nobody: skipped: not root (the tests run directly)"
+        );
+        return;
+    }
+    let nobody = workernator::JobUser::NOBODY;
+    let home = tempfile::Builder::new()
+        .prefix("workernator-test-")
+        .tempdir()
+        .expect("a home for nobody");
+    nix::unistd::chown(
+        home.path(),
+        Some(nix::unistd::Uid::from_raw(nobody.uid)),
+        Some(nix::unistd::Gid::from_raw(nobody.gid)),
+    )
+    .expect("chown the home to nobody");
+    let output = std::process::Command::new("/proc/self/exe")
+        .args([
+            "--skip",
+            "as_root_the_rootless_tests_run_as_nobody",
+            "--test-threads=2",
+        ])
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", home.path())
+        .env("TMPDIR", home.path())
+        .env(common::REQUIRE_ROOTLESS, "1")
+        .current_dir(home.path())
+        .uid(nobody.uid)
+        .gid(nobody.gid)
+        .output()
+        .expect("run the rootless tests as nobody");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("{text}");
+    assert!(
+        output.status.success(),
+        "the rootless tests failed as nobody"
+    );
+    assert!(text.contains("test result: ok"), "{text}");
+    assert!(!text.contains("ok. 0 passed"), "the tests ran: {text}");
 }
