@@ -10,7 +10,7 @@
 mod common;
 
 use common::attacks::{assert_all_refused, attempt};
-use common::jobs::{Attack, Flaky, MakeReport, Probe, Report, Square, Stubborn, Ticker};
+use common::jobs::{Attack, Flaky, MakeReport, Probe, Report, Square, Stubborn, Ticker, WhoAmI};
 use workernator::{
     Config, JobState, Limits, LimitsError, NetworkMode, RootlessLimits, StartError, StartOptions,
 };
@@ -263,6 +263,33 @@ fn the_rootless_sandbox_is_isolated() {
             .iter()
             .any(|d| d == "sda" || d == "vda" || d == "mem")
     );
+}
+
+/// The job runs as uid 0 of its user namespace (the starting user outside)
+/// with every capability set empty, no_new_privs and the seccomp filter.
+#[test]
+fn a_rootless_job_runs_as_namespace_root_without_privileges() {
+    if !common::rootless("a_rootless_job_runs_as_namespace_root_without_privileges") {
+        return;
+    }
+    let test = common::runner_with(best_effort);
+    let job = test.runner.start(WhoAmI).expect("start");
+    let lines = common::rt().block_on(job.wait()).expect("status lines");
+    let field = |key: &str| {
+        lines
+            .iter()
+            .find_map(|line| line.strip_prefix(key))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("{key} missing from {lines:?}"))
+            .to_owned()
+    };
+    assert_eq!(field("Uid:"), "0\t0\t0\t0", "uid 0 inside");
+    assert_eq!(field("Gid:"), "0\t0\t0\t0");
+    for set in ["CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"] {
+        assert_eq!(field(set), "0000000000000000", "{set}");
+    }
+    assert_eq!(field("NoNewPrivs:"), "1");
+    assert_eq!(field("Seccomp:"), "2", "filter mode");
 }
 
 #[test]
