@@ -351,6 +351,20 @@ mod tests {
     }
 
     #[test]
+    fn statuses_from_before_rootless_mode_read_as_enforced_and_not_rootless() {
+        let id: JobId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let status = JobStatus::starting(id, "Fib".into(), 1, Timestamp::now());
+        let mut value = serde_json::to_value(&status).unwrap();
+        let object = value.as_object_mut().unwrap();
+        for key in ["rootless", "limits_enforced", "limits_note", "runs_as"] {
+            assert!(object.remove(key).is_some(), "{key} is written");
+        }
+        let old: JobStatus = serde_json::from_value(value).unwrap();
+        assert!(!old.rootless && old.limits_enforced);
+        assert_eq!((old.limits_note, old.runs_as), (None, None));
+    }
+
+    #[test]
     fn stop_and_success_map_to_their_states() {
         let id: JobId = "0123456789abcdef0123456789abcdef".parse().unwrap();
         let mut status = JobStatus::starting(id, "Fib".into(), 1, Timestamp::now());
