@@ -428,6 +428,16 @@ impl Supervisor {
                 },
             ),
             Ok(Forked::Parent(pid)) => pid,
+            Err(error) if rootless => {
+                let message = format!(
+                    "cannot clone the sandbox into a new user and pid namespace: {error}; \
+                     rootless mode needs user namespaces this user may make (see \
+                     workernator::probe(): user_namespace_works; sysctls \
+                     user.max_user_namespaces, kernel.unprivileged_userns_clone, \
+                     kernel.apparmor_restrict_unprivileged_userns), or run as root"
+                );
+                return failed(message, signals);
+            }
             Err(error) => return failed(format!("cannot fork the sandbox: {error}"), signals),
         };
         drop((stdout.1, stderr.1, result.1, reports.1, progress.1, go.0));
