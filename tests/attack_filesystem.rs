@@ -1,10 +1,8 @@
 //! Attacks on files: each must fail inside the sandbox.
 
-#[path = "common/attacks.rs"]
-mod attacks;
 mod common;
 
-use attacks::{assert_all_refused, attempt};
+use common::attacks::{assert_all_refused, attempt};
 use common::jobs::Attack;
 use std::os::unix::fs::PermissionsExt;
 use workernator::StartOptions;

@@ -1,11 +1,9 @@
 //! Attacks on the host's processes, network, hostname and cgroups: each must
 //! fail inside the sandbox.
 
-#[path = "common/attacks.rs"]
-mod attacks;
 mod common;
 
-use attacks::{assert_all_refused, attempt};
+use common::attacks::{assert_all_refused, attempt};
 use common::jobs::Attack;
 use std::process::{Child, Command};
 use workernator::{NetworkMode, StartOptions};

@@ -94,22 +94,3 @@ fn usage_is_live_while_running_and_final_after() {
     assert!(usage.peak_memory_bytes.is_some_and(|peak| peak > 0));
     assert!(!usage.oom_killed);
 }
-
-/// Rootless mode is not there yet: an ordinary user's start says which
-/// cgroup it cannot write, instead of running the job unlimited. (As root
-/// this checks nothing and says so.)
-#[test]
-fn without_root_start_says_why_limits_cannot_be_enforced() {
-    if nix::unistd::geteuid().is_root() {
-        eprintln!("without_root_start_says_why_limits_cannot_be_enforced: skipped: runs as root");
-        return;
-    }
-    let test = common::runner();
-    let error = test.runner.start(Square { n: 2 }).unwrap_err();
-    match &error {
-        StartError::Limits(LimitsError::Unenforceable { source }) => {
-            eprintln!("{error}: {source}");
-        }
-        other => panic!("expected Unenforceable, got {other:?}"),
-    }
-}

@@ -1,10 +1,8 @@
 //! Extra bind mounts (read-only and writable) and a custom root directory.
 
-#[path = "common/attacks.rs"]
-mod attacks;
 mod common;
 
-use attacks::attempt;
+use common::attacks::attempt;
 use common::jobs::Attack;
 use std::os::unix::fs::PermissionsExt;
 use workernator::{BindMount, StartOptions};

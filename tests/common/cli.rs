@@ -13,15 +13,23 @@ use std::time::Duration;
 /// The longest any one CLI command may take before the test fails.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Env var naming a prebuilt CLI binary to test instead of building one.
+pub const CLI_ENV: &str = "WORKERNATOR_TEST_CLI";
+
 /// The CLI binary, built once per test binary.
 ///
 /// `cargo test` builds examples with test = true only in test mode, so the
 /// binary itself is built here with `cargo build --example workernator` (a
 /// no-op when it is fresh; Cargo releases its build lock while tests run),
-/// in the profile the tests were built with.
+/// in the profile the tests were built with; or the CLI named by
+/// [`CLI_ENV`], as is.
 pub fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
+        // Prebuilt, e.g. by .ci/run for the run as an ordinary user, who cannot run cargo.
+        if let Some(prebuilt) = std::env::var_os(CLI_ENV).filter(|path| !path.is_empty()) {
+            return PathBuf::from(prebuilt);
+        }
         let test_exe = std::env::current_exe().expect("the test binary's path");
         // target/<profile>/deps/<test> -> target/<profile>
         let profile_dir = test_exe

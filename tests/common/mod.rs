@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod attacks;
 pub mod cli;
 pub mod jobs;
 
@@ -28,12 +29,39 @@ pub fn privileged(test: &str) -> bool {
     false
 }
 
+/// Env var that turns "skipped: runs as root" in the rootless tests into a
+/// failure (set by CI when it runs them as an ordinary user).
+pub const REQUIRE_ROOTLESS: &str = "WORKERNATOR_REQUIRE_ROOTLESS";
+
+/// True if a rootless test may run: this process is an ordinary user that can
+/// make user namespaces. Prints why not otherwise (or fails under CI).
+pub fn rootless(test: &str) -> bool {
+    let why_not = if nix::unistd::geteuid().is_root() {
+        Some("runs as root; rootless mode needs an ordinary user (.ci/run runs these as one)")
+    } else if !workernator::probe().user_namespace_works {
+        Some("this user cannot make a user namespace (see workernator::probe())")
+    } else {
+        None
+    };
+    let Some(why_not) = why_not else {
+        return true;
+    };
+    if std::env::var_os(REQUIRE_ROOTLESS).is_some_and(|v| v == "1") {
+        panic!("{test}: {why_not}, and {REQUIRE_ROOTLESS}=1 forbids skipping");
+    }
+    eprintln!("{test}: skipped: {why_not}");
+    false
+}
+
 /// A runner on a fresh temporary state directory and its own cgroup parent,
 /// both removed when it is dropped.
 pub struct TestRunner {
     pub runner: Runner,
     pub dir: tempfile::TempDir,
     pub cgroup_parent: String,
+    /// Without root: the cgroup v2 subtree delegated to this user, where
+    /// rootless jobs' cgroups go (under `cgroup_parent`), if there is one.
+    pub delegated_cgroup: Option<PathBuf>,
 }
 
 pub fn runner() -> TestRunner {
@@ -58,10 +86,17 @@ pub fn runner_with(configure: impl FnOnce(Config) -> Config) -> TestRunner {
             .cgroup_parent(&cgroup_parent),
     );
     let runner = Runner::open(config).expect("open runner");
+    let delegated_cgroup = match nix::unistd::geteuid().is_root() {
+        true => None,
+        false => workernator::probe()
+            .delegated_cgroup
+            .map(|cgroup| cgroup.root),
+    };
     TestRunner {
         runner,
         dir,
         cgroup_parent,
+        delegated_cgroup,
     }
 }
 
@@ -78,6 +113,9 @@ impl TestRunner {
                 .join(&self.cgroup_parent)
                 .join(id),
         );
+        if let Some(delegated) = &self.delegated_cgroup {
+            dirs.push(delegated.join(&self.cgroup_parent).join(id));
+        }
         dirs
     }
 

@@ -29,6 +29,7 @@ pub struct Config {
     capacity: Option<Capacity>,
     owner_weights: Vec<(String, std::num::NonZeroU32)>,
     output_cap: u64,
+    rootless_limits: crate::rootless::RootlessLimits,
     /// Network, user, binds, root, tmpfs sizes, rlimits; set through the
     /// builder methods in `options.rs`.
     pub(crate) sandbox: crate::options::SandboxSpec,
@@ -148,6 +149,7 @@ impl Default for Config {
             owner_weights: Vec::new(),
             sandbox: crate::options::SandboxSpec::default(),
             output_cap: crate::output_log::DEFAULT_OUTPUT_CAP,
+            rootless_limits: crate::rootless::RootlessLimits::default(),
         }
     }
 }
@@ -194,8 +196,8 @@ impl Config {
     }
 
     /// The cgroup (relative to each hierarchy's root) under which every job gets
-    /// its own; `workernator` by default. On cgroup v2 without root, name a subtree
-    /// delegated to you.
+    /// its own; `workernator` by default. Without root (rootless mode) it is
+    /// relative to the cgroup v2 subtree delegated to the user instead.
     pub fn cgroup_parent(mut self, parent: impl Into<String>) -> Self {
         self.cgroup_parent = parent.into();
         self
@@ -263,6 +265,20 @@ impl Config {
     /// The most bytes of output kept per job.
     pub fn output_cap_bytes(&self) -> u64 {
         self.output_cap
+    }
+
+    /// What to do, when running without root, with jobs whose limits
+    /// cannot be enforced because no cgroup v2 subtree with the controllers
+    /// they need is delegated to the user: refuse them (the default), or run
+    /// them unlimited with `limits_enforced: false` in their status.
+    pub fn rootless_limits(mut self, policy: crate::rootless::RootlessLimits) -> Self {
+        self.rootless_limits = policy;
+        self
+    }
+
+    /// The policy for rootless jobs whose limits cannot be enforced.
+    pub fn rootless_limits_policy(&self) -> crate::rootless::RootlessLimits {
+        self.rootless_limits
     }
 
     /// The cgroup parent of jobs.

@@ -215,6 +215,23 @@ pub enum LimitsError {
         #[source]
         source: CgroupError,
     },
+    /// Running rootless (as an ordinary user), the limits cannot be enforced:
+    /// no cgroup v2 subtree with the controllers they need is delegated to
+    /// the user, and the runner's policy ([`RootlessLimits::Require`](crate::RootlessLimits::Require))
+    /// forbids running without them.
+    #[error(
+        "running rootless (uid {uid}), the job's limits cannot be enforced: {reason}. \
+         To enforce them, run as root, or delegate a cgroup v2 subtree to uid {uid} (systemd \
+         delegates one to every user manager, Delegate=yes: start the application under it, \
+         e.g. with `systemd-run --user --scope ...`); to run such jobs without limits \
+         instead, set Config::rootless_limits(RootlessLimits::BestEffort)"
+    )]
+    Rootless {
+        /// The user running the job.
+        uid: u32,
+        /// What is missing, e.g. "the memory controller is not delegated: ...".
+        reason: String,
+    },
 }
 
 impl Limits {

@@ -106,6 +106,8 @@ pub(crate) struct SandboxSpec {
     pub(crate) tmp_size_bytes: u64,
     pub(crate) shm_size_bytes: u64,
     pub(crate) open_files_max: u64,
+    /// Set when the job runs rootless (decided at start).
+    pub(crate) rootless: Option<crate::rootless::RootlessSpec>,
 }
 
 impl Default for SandboxSpec {
@@ -118,6 +120,7 @@ impl Default for SandboxSpec {
             tmp_size_bytes: 256 << 20,
             shm_size_bytes: 64 << 20,
             open_files_max: 1024,
+            rootless: None,
         }
     }
 }
@@ -480,10 +483,14 @@ impl Runner {
             return Err(StartError::InsideSupervisor);
         }
         let schedule = options.schedule(&J::SETTINGS);
-        let (limits, sandbox) = options.resolve(self.config(), &J::SETTINGS);
+        let (limits, mut sandbox) = options.resolve(self.config(), &J::SETTINGS);
         limits.validate().map_err(StartError::Limits)?;
         sandbox.validate().map_err(StartError::Options)?;
-        check_enforceable(self.config(), &limits)?;
+        if crate::rootless::needed() {
+            sandbox.rootless = Some(crate::rootless::plan(self.config(), &limits)?);
+        } else {
+            check_enforceable(self.config(), &limits)?;
+        }
         self.start_resolved(job, limits, sandbox, schedule)
     }
 }

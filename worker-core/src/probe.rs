@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use worker_isolate::cgroup::{CgroupRoot, CgroupVersion};
+use worker_isolate::cgroup::{CgroupRoot, CgroupVersion, Delegation};
 
 /// What this host offers workernator, as found by [`probe`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,8 +11,9 @@ use worker_isolate::cgroup::{CgroupRoot, CgroupVersion};
 pub struct HostSupport {
     /// The kernel's release, e.g. "6.8.0-45-generic".
     pub kernel_release: String,
-    /// Whether this process runs as root (effective uid 0). Without root,
-    /// jobs need rootless mode, which is not implemented yet.
+    /// Whether this process runs as root (effective uid 0). Without root
+    /// (more exactly, without `CAP_SYS_ADMIN`), jobs run rootless: in a user
+    /// namespace, which `user_namespace_works` says this process can make.
     pub root: bool,
     /// The cgroup hierarchy at `/sys/fs/cgroup`, or `None` if there is none.
     pub cgroup: Option<CgroupSupport>,
@@ -25,6 +26,20 @@ pub struct HostSupport {
     /// not turned off by `kernel.unprivileged_userns_clone` or AppArmor's
     /// `kernel.apparmor_restrict_unprivileged_userns`.
     pub unprivileged_user_namespaces: bool,
+    /// Whether this process could just now make a user namespace (tried:
+    /// sysctls, AppArmor and seccomp policies included). Rootless mode needs it.
+    #[serde(default)]
+    pub user_namespace_works: bool,
+    /// The cgroup v2 subtree delegated to this user, where rootless jobs'
+    /// cgroups go: its directory and controllers, `writable` meaning
+    /// usable for job cgroups there. `None`: see `delegation_missing`.
+    #[serde(default)]
+    pub delegated_cgroup: Option<CgroupSupport>,
+    /// Why no cgroup v2 subtree is delegated to this user, if none is; without
+    /// one, rootless jobs with limits are refused or run with
+    /// `limits_enforced: false` (see `RootlessLimits`).
+    #[serde(default)]
+    pub delegation_missing: Option<String>,
     /// Whether `pidfd_open` works (Linux 5.3), which job handles rely on.
     pub pidfd: bool,
     /// Whether seccomp filters can be installed (`Seccomp:` in
@@ -87,6 +102,10 @@ pub fn probe() -> HostSupport {
             .map(|root| root.path().to_owned()),
         _ => None,
     };
+    let (delegated_cgroup, delegation_missing) = match Delegation::find() {
+        Ok(delegation) => (Some(delegated_support(&delegation)), None),
+        Err(error) => (None, Some(crate::supervisor::error_chain(&error))),
+    };
     HostSupport {
         kernel_release: nix::sys::utsname::uname()
             .map(|u| u.release().to_string_lossy().into_owned())
@@ -99,6 +118,9 @@ pub fn probe() -> HostSupport {
             .is_some_and(|n| n > 0)
             && read_number("/proc/sys/kernel/unprivileged_userns_clone") != Some(0)
             && read_number("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") != Some(1),
+        user_namespace_works: crate::sys::can_make_user_namespace(),
+        delegated_cgroup,
+        delegation_missing,
         pidfd: crate::sys::pidfd_open(std::process::id() as i32).is_ok(),
         seccomp: seccomp_available(),
     }
@@ -120,6 +142,26 @@ fn cgroup_support(root: &CgroupRoot) -> CgroupSupport {
             CgroupVersion::V2 => 2,
         },
         root: root.path().to_owned(),
+        controllers,
+    }
+}
+
+/// A delegated subtree as a cgroup v2 hierarchy: a controller counts as
+/// writable if job cgroups there can use it.
+fn delegated_support(delegation: &Delegation) -> CgroupSupport {
+    let controllers = delegation
+        .controllers
+        .iter()
+        .map(|name| ControllerSupport {
+            writable: delegation
+                .check(&[])
+                .is_ok_and(|()| writable(&delegation.dir)),
+            name: name.clone(),
+        })
+        .collect();
+    CgroupSupport {
+        version: 2,
+        root: delegation.dir.clone(),
         controllers,
     }
 }

@@ -7,7 +7,6 @@ use crate::state::{
 };
 use std::fs;
 use std::io;
-use worker_isolate::cgroup::CgroupRoot;
 
 /// What reconciling one job found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +129,14 @@ fn mark_lost(
     reason: &str,
 ) -> Result<(), StateError> {
     let mut reason = reason.to_owned();
-    match CgroupRoot::detect().and_then(|root| root.open(&spec.cgroup_parent, spec.id.as_str())) {
+    // A rootless job without a cgroup died with its supervisor (its sandbox's
+    // init has a parent-death signal, and takes its pid namespace with it).
+    let cgroup = match crate::rootless::without_cgroup(spec) {
+        true => Ok(None),
+        false => crate::rootless::cgroup_root(spec)
+            .and_then(|root| root.open(&spec.cgroup_parent, spec.id.as_str())),
+    };
+    match cgroup {
         Ok(Some(cgroup)) => {
             if let Err(error) = cgroup.kill_all().and_then(|()| cgroup.remove()) {
                 reason.push_str(&format!(

@@ -297,6 +297,7 @@ impl Runner {
             cgroup_layout: crate::state::CgroupLayout::detected(),
         };
         let mut status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
+        crate::rootless::describe(&spec, &mut status);
         let admission = self
             .inner
             .admission

@@ -35,6 +35,10 @@ pub(crate) struct SandboxPlan {
     /// The user and group the job's code runs as.
     pub(crate) uid: u32,
     pub(crate) gid: u32,
+    /// Rootless mode: the sandbox is the first process of a new user
+    /// namespace (and pid namespace), in which it maps uid and gid 0 to these
+    /// ids outside; the job's code then runs as that uid 0, without capabilities.
+    pub(crate) user_namespace: Option<(u32, u32)>,
     pub(crate) process_limits: ProcessLimits,
 }
 
@@ -90,7 +94,11 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
     let progress = fds.progress;
     let job_pid = match fork_single_threaded() {
         Ok(Forked::Child) => {
-            if let Err(error) = privileges::become_user(plan.uid, plan.gid) {
+            let became = match plan.user_namespace {
+                Some(_) => privileges::become_namespace_root(),
+                None => privileges::become_user(plan.uid, plan.gid),
+            };
+            if let Err(error) = became {
                 report_and_exit(&mut reports, error);
             }
             // The job must not be able to forge reports to its supervisor: it
@@ -109,6 +117,13 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
         ),
     };
     drop((result, progress));
+    // Rootless, the job runs as the same uid as this init: not dumpable, the
+    // init's memory and descriptors (its report pipe) are out of the job's reach.
+    if plan.user_namespace.is_some() {
+        if let Err(errno) = nix::sys::prctl::set_dumpable(false) {
+            eprintln!("workernator sandbox: prctl(PR_SET_DUMPABLE, 0): {errno}");
+        }
+    }
     // The init needs no privilege to reap and report; as root without
     // capabilities it is out of reach of the job (another user).
     if let Err(error) = privileges::drop_all_capabilities() {
@@ -119,6 +134,9 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
 }
 
 fn set_up(plan: &SandboxPlan) -> Result<(), SetupError> {
+    if let Some((uid, gid)) = plan.user_namespace {
+        namespaces::map_root_to(uid, gid)?;
+    }
     namespaces::enter(plan.namespaces)?;
     if plan.namespaces.uts {
         namespaces::set_hostname(&plan.hostname)?;

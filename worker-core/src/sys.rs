@@ -309,3 +309,64 @@ pub(crate) fn arrange_forked_fds(
     }
     Ok(())
 }
+
+/// Like [`fork_single_threaded`], with the child in the new namespaces of
+/// `flags` (`CLONE_NEWUSER | CLONE_NEWPID` in rootless mode: the new pid
+/// namespace belongs to the new user namespace, so an ordinary user may make
+/// it, and the child is its first process). A raw `clone(2)`, as bubblewrap
+/// makes its sandbox: unlike `unshare` in the caller, it leaves the caller's
+/// own namespaces alone, so it can be done again for every attempt.
+///
+/// The same rule as for [`fork_single_threaded`] holds: the caller must be
+/// single-threaded. glibc's fork bookkeeping (atfork handlers, the thread
+/// id cached in its thread control block) is not run; nothing in the child
+/// relies on it (glibc's `raise` asks the kernel for the thread id).
+pub(crate) fn clone_single_threaded(flags: libc::c_int) -> io::Result<Forked> {
+    // SAFETY: clone(2) without CLONE_VM and with a null stack behaves like
+    // fork(2): the child gets a copy of the address space and continues on
+    // its copy of the stack. The caller is single-threaded (see above), so no
+    // lock in that copy is held by a thread that does not exist there.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::c_long::from(flags | libc::SIGCHLD),
+            0 as libc::c_long,
+            0 as libc::c_long,
+            0 as libc::c_long,
+            0 as libc::c_long,
+        )
+    };
+    match ret {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(pid as i32)),
+    }
+}
+
+/// Whether this process can make a user namespace, found by making one: a
+/// child cloned into a new user namespace that exits at once. Safe from a
+/// multi-threaded process: the child only calls `_exit`.
+pub(crate) fn can_make_user_namespace() -> bool {
+    // SAFETY: as in clone_single_threaded, a fork-like clone; the child runs
+    // only _exit(2), which is async-signal-safe, so no lock held by another
+    // thread of the parent matters.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            libc::c_long::from(libc::CLONE_NEWUSER | libc::SIGCHLD),
+            0 as libc::c_long,
+            0 as libc::c_long,
+            0 as libc::c_long,
+            0 as libc::c_long,
+        )
+    };
+    match ret {
+        -1 => false,
+        // SAFETY: _exit(2) ends the child at once, running nothing else.
+        0 => unsafe { libc::_exit(0) },
+        pid => matches!(
+            nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid as i32), None),
+            Ok(nix::sys::wait::WaitStatus::Exited(_, 0))
+        ),
+    }
+}

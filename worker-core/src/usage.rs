@@ -2,7 +2,7 @@
 //! once the job ended, read live while it runs.
 
 use crate::state::{self, JobPaths, JobSpec, JobState, JobStatus, ResourceUsage, Timestamp};
-use worker_isolate::cgroup::{CgroupRoot, CgroupUsage};
+use worker_isolate::cgroup::CgroupUsage;
 
 /// The status's view of a cgroup's accounting, with the wall-clock time
 /// between `started` and `ended` (0 if the job never started).
@@ -39,7 +39,10 @@ pub(crate) fn with_live_usage(paths: &JobPaths, mut status: JobStatus) -> JobSta
 
 fn live_usage(paths: &JobPaths, started: Option<Timestamp>) -> Option<ResourceUsage> {
     let spec: JobSpec = state::read_json(&paths.spec()).ok()?;
-    let cgroup = CgroupRoot::detect()
+    if crate::rootless::without_cgroup(&spec) {
+        return None;
+    }
+    let cgroup = crate::rootless::cgroup_root(&spec)
         .ok()?
         .open(&spec.cgroup_parent, spec.id.as_str())
         .ok()??;

@@ -101,3 +101,17 @@ impl std::os::fd::AsRawFd for FreshPidNamespaces {
         self.own.as_raw_fd()
     }
 }
+
+/// In a new user namespace made by the caller (not yet mapped), maps its
+/// uid 0 and gid 0 to `outer_uid` and `outer_gid`, the caller's ids outside.
+/// This is the one mapping an ordinary user may write for itself; `setgroups`
+/// is denied first, as the kernel requires for it, so supplementary groups
+/// can no longer be changed in the namespace.
+pub fn map_root_to(outer_uid: u32, outer_gid: u32) -> Result<(), SetupError> {
+    let write = |path: &'static str, contents: String| {
+        std::fs::write(path, contents).map_err(|source| SetupError::new("write", path, source))
+    };
+    write("/proc/self/setgroups", "deny".to_owned())?;
+    write("/proc/self/uid_map", format!("0 {outer_uid} 1\n"))?;
+    write("/proc/self/gid_map", format!("0 {outer_gid} 1\n"))
+}

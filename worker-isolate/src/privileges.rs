@@ -50,15 +50,29 @@ impl Default for ProcessLimits {
 
 /// Sets the calling process's rlimits; its children inherit them and, without
 /// `CAP_SYS_RESOURCE`, can never raise them.
+///
+/// Without `CAP_SYS_RESOURCE` in the initial user namespace (rootless mode),
+/// an open-files limit above the current hard limit cannot be set; it is
+/// lowered to that hard limit then: stricter than asked, never looser.
 pub fn set_rlimits(limits: ProcessLimits) -> Result<(), SetupError> {
     setrlimit(Resource::RLIMIT_CORE, limits.core_bytes, limits.core_bytes)
         .map_err(|errno| SetupError::errno("setrlimit(RLIMIT_CORE)", "/proc/self/limits", errno))?;
-    setrlimit(
-        Resource::RLIMIT_NOFILE,
-        limits.open_files,
-        limits.open_files,
-    )
-    .map_err(|errno| SetupError::errno("setrlimit(RLIMIT_NOFILE)", "/proc/self/limits", errno))
+    let nofile_error =
+        |errno| SetupError::errno("setrlimit(RLIMIT_NOFILE)", "/proc/self/limits", errno);
+    let open_files = limits.open_files;
+    match setrlimit(Resource::RLIMIT_NOFILE, open_files, open_files) {
+        Err(nix::errno::Errno::EPERM) => {
+            let (_, hard) =
+                nix::sys::resource::getrlimit(Resource::RLIMIT_NOFILE).map_err(nofile_error)?;
+            setrlimit(
+                Resource::RLIMIT_NOFILE,
+                hard.min(open_files),
+                hard.min(open_files),
+            )
+            .map_err(nofile_error)
+        }
+        other => other.map_err(nofile_error),
+    }
 }
 
 fn caps_error(step: &'static str, error: caps::errors::CapsError) -> SetupError {
@@ -121,6 +135,22 @@ pub fn become_user(uid: u32, gid: u32) -> Result<(), SetupError> {
     let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(gid));
     nix::unistd::setgroups(&[])
         .map_err(|errno| SetupError::errno("setgroups", "/proc/self/status", errno))?;
+    nix::unistd::setresgid(gid, gid, gid)
+        .map_err(|errno| SetupError::errno("setresgid", "/proc/self/status", errno))?;
+    nix::unistd::setresuid(uid, uid, uid)
+        .map_err(|errno| SetupError::errno("setresuid", "/proc/self/status", errno))?;
+    drop_all_capabilities()?;
+    nix::sys::prctl::set_dumpable(true)
+        .map_err(|errno| SetupError::errno("prctl(PR_SET_DUMPABLE)", "/proc/self", errno))
+}
+
+/// In a user namespace where only uid 0 and gid 0 are mapped (rootless
+/// mode): stays uid 0 there, which is the invoking user outside, and ends
+/// with every capability set empty and verified so; the emptied bounding set
+/// keeps an exec as uid 0 from regaining any. Supplementary groups stay as
+/// they were: `setgroups` is denied in such a namespace.
+pub fn become_namespace_root() -> Result<(), SetupError> {
+    let (uid, gid) = (Uid::from_raw(0), Gid::from_raw(0));
     nix::unistd::setresgid(gid, gid, gid)
         .map_err(|errno| SetupError::errno("setresgid", "/proc/self/status", errno))?;
     nix::unistd::setresuid(uid, uid, uid)

@@ -11,12 +11,20 @@ use workernator::HostSupport;
 pub(crate) struct HostReport {
     /// `uname -r`.
     pub(crate) kernel: String,
-    /// Whether this process runs as root (namespaces and cgroups need it for now).
+    /// Whether this process runs as root; without root jobs run rootless.
     pub(crate) root: bool,
     /// Whether the kernel has user namespaces.
     pub(crate) user_namespaces: bool,
-    /// Whether an ordinary user may create one (for rootless mode, later).
+    /// Whether an ordinary user may create one (rootless mode needs it).
     pub(crate) unprivileged_user_namespaces: bool,
+    /// Whether this process could make a user namespace just now.
+    pub(crate) user_namespace_works: bool,
+    /// The cgroup v2 subtree delegated to this user (rootless limits go there).
+    pub(crate) delegated_cgroup: Option<String>,
+    /// Its controllers usable for job cgroups.
+    pub(crate) delegated_controllers: Vec<String>,
+    /// Why no subtree is delegated, if none is.
+    pub(crate) delegation_missing: Option<String>,
     /// Whether `pidfd_open` works (job handles rely on it).
     pub(crate) pidfd: bool,
     /// Whether seccomp filters can be installed.
@@ -94,8 +102,26 @@ fn report(host: &HostSupport) -> HostReport {
             .map(|path| path.display().to_string()),
         ..cgroup
     };
-    let jobs = host.root && host.pidfd && host.cgroup.is_some();
-    let controller = |name: &str| jobs && host.controller_writable(name);
+    // As root: namespaces and a cgroup hierarchy; rootless: a user namespace,
+    // and limits only where a delegated cgroup has the controller.
+    let jobs = host.pidfd
+        && match host.root {
+            true => host.cgroup.is_some(),
+            false => host.user_namespace_works,
+        };
+    let delegated_controllers: Vec<String> = host
+        .delegated_cgroup
+        .iter()
+        .flat_map(|cgroup| cgroup.controllers.iter())
+        .filter(|c| c.writable)
+        .map(|c| c.name.clone())
+        .collect();
+    let controller = |name: &str| {
+        jobs && match host.root {
+            true => host.controller_writable(name),
+            false => delegated_controllers.iter().any(|c| c == name),
+        }
+    };
     let supports = Supports {
         jobs,
         cpu_limit: controller("cpu"),
@@ -112,6 +138,13 @@ fn report(host: &HostSupport) -> HostReport {
         root: host.root,
         user_namespaces: host.user_namespaces,
         unprivileged_user_namespaces: host.unprivileged_user_namespaces,
+        user_namespace_works: host.user_namespace_works,
+        delegated_cgroup: host
+            .delegated_cgroup
+            .as_ref()
+            .map(|cgroup| cgroup.root.display().to_string()),
+        delegated_controllers,
+        delegation_missing: host.delegation_missing.clone(),
         pidfd: host.pidfd,
         seccomp: host.seccomp,
         cgroup,
@@ -156,6 +189,53 @@ mod tests {
         assert!(supports.jobs && supports.cpu_limit && supports.memory_limit);
         assert!(!supports.pids_limit && !supports.io_limits);
         assert!(supports.network_override && supports.live_tail);
+    }
+
+    #[test]
+    fn rootless_jobs_run_with_limits_only_where_delegated() {
+        let without_delegation = report(&host(serde_json::json!({
+            "kernel_release": "6.8.0",
+            "root": false,
+            "cgroup": null,
+            "hybrid_cgroup2": null,
+            "user_namespaces": true,
+            "unprivileged_user_namespaces": true,
+            "user_namespace_works": true,
+            "delegated_cgroup": null,
+            "delegation_missing": "this process's cgroup / is not delegated to uid 1000",
+            "pidfd": true,
+            "seccomp": true,
+        })));
+        assert!(without_delegation.supports.jobs);
+        assert!(!without_delegation.supports.memory_limit);
+        assert!(
+            without_delegation
+                .delegation_missing
+                .is_some_and(|why| why.contains("not delegated"))
+        );
+        let delegated = report(&host(serde_json::json!({
+            "kernel_release": "6.8.0",
+            "root": false,
+            "cgroup": null,
+            "hybrid_cgroup2": null,
+            "user_namespaces": true,
+            "unprivileged_user_namespaces": true,
+            "user_namespace_works": true,
+            "delegated_cgroup": {
+                "version": 2,
+                "root": "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service",
+                "controllers": [
+                    { "name": "memory", "writable": true },
+                    { "name": "pids", "writable": true },
+                ],
+            },
+            "delegation_missing": null,
+            "pidfd": true,
+            "seccomp": true,
+        })));
+        assert!(delegated.supports.memory_limit && delegated.supports.pids_limit);
+        assert!(!delegated.supports.cpu_limit);
+        assert_eq!(delegated.delegated_controllers, ["memory", "pids"]);
     }
 
     #[test]

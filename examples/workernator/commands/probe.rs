@@ -34,6 +34,16 @@ fn human(report: &HostReport) -> String {
         yes_no(report.user_namespaces),
         yes_no(report.unprivileged_user_namespaces)
     );
+    let _ = writeln!(
+        text,
+        "Rootless:          user namespace now: {}; delegated cgroup: {}",
+        yes_no(report.user_namespace_works),
+        match (&report.delegated_cgroup, &report.delegation_missing) {
+            (Some(dir), _) => format!("{dir} (usable: {})", list(&report.delegated_controllers)),
+            (None, Some(why)) => format!("none ({why})"),
+            (None, None) => "none".to_owned(),
+        }
+    );
     let _ = writeln!(text, "pidfd:             {}", yes_no(report.pidfd));
     let _ = writeln!(text, "seccomp:           {}", yes_no(report.seccomp));
     let cgroup = &report.cgroup;

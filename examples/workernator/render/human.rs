@@ -78,6 +78,20 @@ pub(crate) fn status_block(view: &JobView) -> String {
     if let Some(limits) = &view.limits {
         line("Limits", &limits_text(limits));
     }
+    if !status.limits_enforced {
+        let why = status.limits_note.as_deref().unwrap_or("no cgroup");
+        line("Enforced", &format!("NO, limits not enforced: {why}"));
+    }
+    if let Some(runs_as) = status.runs_as {
+        let mut who = format!("uid {} gid {}", runs_as.uid, runs_as.gid);
+        if status.rootless {
+            who.push_str(&format!(
+                " in its user namespace (rootless): host uid {} gid {}",
+                runs_as.host_uid, runs_as.host_gid
+            ));
+        }
+        line("Runs as", &who);
+    }
     if let Some(usage) = &status.usage {
         let peak = usage.peak_memory_bytes.map_or(String::new(), |peak| {
             format!(", peak memory {}", bytes(peak))

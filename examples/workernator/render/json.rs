@@ -3,7 +3,7 @@
 
 use super::{Ending, JobView, state::State, time};
 use serde::Serialize;
-use workernator::{Limits, Progress};
+use workernator::{Limits, Progress, RunsAs};
 
 /// A job's status as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -32,6 +32,14 @@ pub(crate) struct StatusObject<'a> {
     /// The typed output, once the job succeeded.
     pub(crate) output: Option<&'a serde_json::Value>,
     pub(crate) limits: Option<&'a Limits>,
+    /// Whether the job runs rootless (in a user namespace of an ordinary user).
+    pub(crate) rootless: bool,
+    /// Whether its limits are enforced; false only for rootless best effort.
+    pub(crate) limits_enforced: bool,
+    /// Why they are not, if they are not.
+    pub(crate) limits_note: Option<&'a str>,
+    /// Who its code runs as, inside and on the host.
+    pub(crate) runs_as: Option<RunsAs>,
     pub(crate) usage: UsageObject,
 }
 
@@ -72,6 +80,10 @@ impl<'a> StatusObject<'a> {
             args: view.arguments.as_ref().map(|arguments| &arguments.json),
             output: view.output.as_ref().filter(|_| state == State::Succeeded),
             limits: view.limits.as_ref(),
+            rootless: status.rootless,
+            limits_enforced: status.limits_enforced,
+            limits_note: status.limits_note.as_deref(),
+            runs_as: status.runs_as,
             usage: UsageObject {
                 cpu_user_ms: usage.map(|usage| usage.cpu_user_ms),
                 cpu_system_ms: usage.map(|usage| usage.cpu_system_ms),

@@ -25,6 +25,6 @@ pub(crate) use lock::{JobLock, LockAttempt};
 pub use spec::Limits;
 pub(crate) use spec::{CgroupLayout, JobSpec};
 pub use status::{
-    AttemptRecord, ExitReason, JobState, JobStatus, Progress, ResourceUsage, SetupFailure,
+    AttemptRecord, ExitReason, JobState, JobStatus, Progress, ResourceUsage, RunsAs, SetupFailure,
     Timestamp,
 };

@@ -230,6 +230,39 @@ pub struct JobStatus {
     /// if it did: every record before the failure is intact, later output was dropped.
     #[serde(default)]
     pub output_error: Option<String>,
+    /// Whether the job runs rootless: started without root, in a user
+    /// namespace where only the starting user is mapped (as uid 0).
+    #[serde(default)]
+    pub rootless: bool,
+    /// Whether the job's limits are enforced by its cgroup. `false` only for
+    /// a rootless job under [`RootlessLimits::BestEffort`](crate::RootlessLimits::BestEffort)
+    /// when no usable cgroup is delegated; `limits_note` says why.
+    #[serde(default = "enforced")]
+    pub limits_enforced: bool,
+    /// Why the job's limits are not enforced, if they are not.
+    #[serde(default)]
+    pub limits_note: Option<String>,
+    /// Who the job's code runs as, inside the sandbox and on the host.
+    #[serde(default)]
+    pub runs_as: Option<RunsAs>,
+}
+
+fn enforced() -> bool {
+    true
+}
+
+/// The user and group a job's code runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RunsAs {
+    /// The uid inside the sandbox (0 in rootless mode: the only one mapped).
+    pub uid: u32,
+    /// The gid inside the sandbox.
+    pub gid: u32,
+    /// The same user on the host (the starting user in rootless mode).
+    pub host_uid: u32,
+    /// The same group on the host.
+    pub host_gid: u32,
 }
 
 impl JobStatus {
@@ -258,6 +291,10 @@ impl JobStatus {
             attempts: Vec::new(),
             failure_class: None,
             output_error: None,
+            rootless: false,
+            limits_enforced: true,
+            limits_note: None,
+            runs_as: None,
         }
     }
 
@@ -311,6 +348,20 @@ mod tests {
         assert!(text.contains(r#""kind":"signaled""#), "{text}");
         let back: JobStatus = serde_json::from_str(&text).unwrap();
         assert_eq!(back, status);
+    }
+
+    #[test]
+    fn statuses_from_before_rootless_mode_read_as_enforced_and_not_rootless() {
+        let id: JobId = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        let status = JobStatus::starting(id, "Fib".into(), 1, Timestamp::now());
+        let mut value = serde_json::to_value(&status).unwrap();
+        let object = value.as_object_mut().unwrap();
+        for key in ["rootless", "limits_enforced", "limits_note", "runs_as"] {
+            assert!(object.remove(key).is_some(), "{key} is written");
+        }
+        let old: JobStatus = serde_json::from_value(value).unwrap();
+        assert!(!old.rootless && old.limits_enforced);
+        assert_eq!((old.limits_note, old.runs_as), (None, None));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use verdict::Observed;
-use worker_isolate::cgroup::{CgroupRoot, JobCgroup};
+use worker_isolate::cgroup::JobCgroup;
 use worker_isolate::mounts::{Bind, RootfsPlan};
 use worker_isolate::namespaces::{FreshPidNamespaces, Namespaces};
 use worker_isolate::privileges::ProcessLimits;
@@ -363,12 +363,15 @@ impl Supervisor {
             };
             (observed, signals)
         };
+        let rootless = spec.sandbox.rootless.is_some();
         let pipes = match Pipes::new() {
             Ok(pipes) => pipes,
             Err(errno) => return failed(format!("cannot create pipes: {errno}"), signals),
         };
-        if let Err(error) = pid_namespaces.prepare_next_child() {
-            return failed(error_chain(&error), signals);
+        if !rootless {
+            if let Err(error) = pid_namespaces.prepare_next_child() {
+                return failed(error_chain(&error), signals);
+            }
         }
         let user = spec.sandbox.user;
         let plan = SandboxPlan {
@@ -384,6 +387,12 @@ impl Supervisor {
             rootfs: rootfs_plan(spec, self.paths.work()),
             uid: user.uid,
             gid: user.gid,
+            user_namespace: rootless.then(|| {
+                (
+                    nix::unistd::geteuid().as_raw(),
+                    nix::unistd::getegid().as_raw(),
+                )
+            }),
             process_limits: ProcessLimits {
                 core_bytes: 0,
                 open_files: spec.sandbox.open_files_max,
@@ -418,7 +427,12 @@ impl Supervisor {
         // while this process makes the cgroup, moves the init into it and opens
         // the log. The init forks the job only once it has the go byte below,
         // so the job's code never runs outside the cgroup and its limits.
-        let sandbox_pid = match fork_single_threaded() {
+        let forked = match rootless {
+            // A new user namespace, and a pid namespace of its own, per attempt.
+            true => crate::sys::clone_single_threaded(libc::CLONE_NEWUSER | libc::CLONE_NEWPID),
+            false => fork_single_threaded(),
+        };
+        let sandbox_pid = match forked {
             Ok(Forked::Child) => sandbox::run(
                 plan,
                 SandboxFds {
@@ -432,6 +446,16 @@ impl Supervisor {
                 },
             ),
             Ok(Forked::Parent(pid)) => pid,
+            Err(error) if rootless => {
+                let message = format!(
+                    "cannot clone the sandbox into a new user and pid namespace: {error}; \
+                     rootless mode needs user namespaces this user may make (see \
+                     workernator::probe(): user_namespace_works; sysctls \
+                     user.max_user_namespaces, kernel.unprivileged_userns_clone, \
+                     kernel.apparmor_restrict_unprivileged_userns), or run as root"
+                );
+                return failed(message, signals);
+            }
             Err(error) => return failed(format!("cannot fork the sandbox: {error}"), signals),
         };
         drop((stdout.1, stderr.1, result.1, reports.1, progress.1, go.0));
@@ -502,26 +526,14 @@ impl Supervisor {
                 ..Observed::default()
             })
         };
-        let root = match &spec.cgroup_layout {
-            Some(layout) => layout.root(),
-            None => CgroupRoot::detect(),
-        };
-        let cgroup = root
-            .and_then(|root| {
-                root.create(
-                    &spec.cgroup_parent,
-                    spec.id.as_str(),
-                    &spec.limits.to_cgroup(),
-                )
-            })
-            .map_err(|error| {
-                setup_failure(
-                    "create cgroup",
-                    format!("{}/{}", spec.cgroup_parent, spec.id),
-                    None,
-                    error_chain(&error),
-                )
-            })?;
+        let cgroup = crate::rootless::create_cgroup(spec).map_err(|error| {
+            setup_failure(
+                "create cgroup",
+                format!("{}/{}", spec.cgroup_parent, spec.id),
+                None,
+                error_chain(&error),
+            )
+        })?;
         let cgroup = self.cgroup.insert(cgroup);
         cgroup.add_process(sandbox_pid).map_err(|error| {
             setup_failure(
@@ -531,14 +543,18 @@ impl Supervisor {
                 error_chain(&error),
             )
         })?;
-        // The job's code runs as this user, and owns its work directory.
+        // The job's code runs as this user, and owns its work directory
+        // (rootless: the starting user, whose the directory already is).
         let user = spec.sandbox.user;
-        nix::unistd::chown(
-            &self.paths.work(),
-            Some(nix::unistd::Uid::from_raw(user.uid)),
-            Some(nix::unistd::Gid::from_raw(user.gid)),
-        )
-        .map_err(|errno| {
+        let chowned = match spec.sandbox.rootless {
+            Some(_) => Ok(()),
+            None => nix::unistd::chown(
+                &self.paths.work(),
+                Some(nix::unistd::Uid::from_raw(user.uid)),
+                Some(nix::unistd::Gid::from_raw(user.gid)),
+            ),
+        };
+        chowned.map_err(|errno| {
             setup_failure(
                 "chown the work directory to the job's user",
                 self.paths.work().display().to_string(),

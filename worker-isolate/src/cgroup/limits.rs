@@ -155,8 +155,8 @@ impl CgroupLimits {
         Ok(())
     }
 
-    /// The controllers these limits need ("memory", "pids", "cpu").
-    pub(super) fn needed_controllers(&self) -> Vec<&'static str> {
+    /// The controllers these limits need ("memory", "pids", "cpu", "io").
+    pub fn needed_controllers(&self) -> Vec<&'static str> {
         let mut needed = Vec::new();
         if self.memory_max_bytes.is_some() {
             needed.push("memory");

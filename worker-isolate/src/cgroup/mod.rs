@@ -21,6 +21,7 @@
 //! code.
 #![deny(unsafe_code)]
 
+mod delegation;
 mod error;
 mod fake;
 mod fsutil;
@@ -36,6 +37,7 @@ mod tests_host;
 #[cfg(test)]
 mod tests_tree;
 
+pub use delegation::{Delegation, DelegationError, UNIFIED_MOUNTS};
 pub use error::{CgroupError, CgroupOp};
 pub use fake::{RecordedCall, RecordingCgroup};
 pub use limits::{CgroupLimits, CgroupUsage, IoDeviceLimit};
