@@ -140,8 +140,45 @@ impl TestRunner {
 
 impl Drop for TestRunner {
     fn drop(&mut self) {
+        // A test that failed may have left jobs running (one waiting for a
+        // signal that never came, say): stop them, or their processes would
+        // outlive the test and its state directory.
+        self.stop_unfinished();
         // Only the (by now empty) parent is ours to remove; each job removed its own.
         let _ = self.cgroup_dirs("").iter().map(std::fs::remove_dir).count();
+    }
+}
+
+impl TestRunner {
+    /// Kills what is left in the cgroups of unfinished jobs (ours alone: the
+    /// cgroup parent is this test's), then gives their supervisors a moment to
+    /// record the end and remove the cgroups.
+    fn stop_unfinished(&self) {
+        let Ok(listed) = self.runner.list(None) else {
+            return;
+        };
+        let unfinished: Vec<String> = listed
+            .into_iter()
+            .filter_map(|job| match job {
+                workernator::ListedJob::Job(status) if !status.state.is_finished() => {
+                    Some(status.id.as_str().to_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        for id in &unfinished {
+            for pid in self.cgroup_pids(id).unwrap_or_default() {
+                // SAFETY: kill(2) only sends a signal; the pid is in this
+                // test's own job cgroup.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while unfinished.iter().any(|id| !self.cgroup_left(id).is_empty())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
