@@ -342,8 +342,12 @@ fn stopping_a_rootless_job_leaves_nothing_behind() {
             .iter()
             .any(|record| record.bytes.starts_with(b"ready"))
     });
+    // The supervisor records Running (with its pids) a few ms after the job
+    // starts, not before the job's first output.
+    common::eventually("the job to be recorded as running", || {
+        job.status().expect("status").state == JobState::Running
+    });
     let running = job.status().expect("status");
-    assert_eq!(running.state, JobState::Running);
     assert!(!stray_sleeps().is_empty(), "the grandchild runs");
     let stopped = common::rt().block_on(job.stop()).expect("stop");
     assert_eq!(stopped.state, JobState::Stopped);

@@ -150,36 +150,57 @@ impl Drop for TestRunner {
 }
 
 impl TestRunner {
-    /// Kills what is left in the cgroups of unfinished jobs (ours alone: the
-    /// cgroup parent is this test's), then gives their supervisors a moment to
-    /// record the end and remove the cgroups.
+    /// Ends unfinished jobs: SIGTERM to each one's supervisor (checked by its
+    /// recorded start time, so a reused pid is never signalled), which stops
+    /// the job and cleans up, and SIGKILL to whatever is left in the job's
+    /// cgroup (ours alone: the cgroup parent is this test's). Then gives the
+    /// supervisors a moment to finish.
     fn stop_unfinished(&self) {
         let Ok(listed) = self.runner.list(None) else {
             return;
         };
-        let unfinished: Vec<String> = listed
+        let unfinished: Vec<_> = listed
             .into_iter()
             .filter_map(|job| match job {
-                workernator::ListedJob::Job(status) if !status.state.is_finished() => {
-                    Some(status.id.as_str().to_owned())
-                }
+                workernator::ListedJob::Job(status) if !status.state.is_finished() => Some(status),
                 _ => None,
             })
             .collect();
-        for id in &unfinished {
-            for pid in self.cgroup_pids(id).unwrap_or_default() {
+        for status in &unfinished {
+            if let (Some(pid), Some(ticks)) = (status.supervisor_pid, status.supervisor_start_ticks)
+            {
+                if start_ticks(pid) == Some(ticks) {
+                    // SAFETY: kill(2) only sends a signal, to this job's supervisor.
+                    unsafe { libc::kill(pid, libc::SIGTERM) };
+                }
+            }
+            for pid in self.cgroup_pids(status.id.as_str()).unwrap_or_default() {
                 // SAFETY: kill(2) only sends a signal; the pid is in this
                 // test's own job cgroup.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
             }
         }
+        let active = |status: &workernator::JobStatus| {
+            self.dir
+                .path()
+                .join("active")
+                .join(status.id.as_str())
+                .exists()
+        };
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while unfinished.iter().any(|id| !self.cgroup_left(id).is_empty())
-            && std::time::Instant::now() < deadline
+        while unfinished.iter().any(|status| active(status)) && std::time::Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// The start time of process `pid` (field 22 of /proc/<pid>/stat), in clock ticks.
+fn start_ticks(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    after_name.split(' ').nth(19)?.parse().ok()
 }
 
 pub fn rt() -> tokio::runtime::Runtime {
