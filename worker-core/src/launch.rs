@@ -28,6 +28,9 @@ pub(crate) const LOCK_FD: i32 = 3;
 /// Descriptor number of the application's pidfd in a supervisor whose job is
 /// tied to the application.
 pub(crate) const APPLICATION_FD: i32 = 4;
+/// Descriptor number of a network namespace made ahead of time, in a
+/// supervisor forked by the launcher with one.
+pub(crate) const NETWORK_NAMESPACE_FD: i32 = 5;
 
 /// Signals a supervisor handles through its signalfd; blocked from its start.
 pub(crate) const SUPERVISOR_SIGNALS: [libc::c_int; 4] =

@@ -14,7 +14,7 @@ use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::sys::wait::{WaitStatus, waitpid};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 use worker_isolate::mounts::RootfsPlan;
 use worker_isolate::namespaces::{self, Namespaces};
 use worker_isolate::privileges::ProcessLimits;
@@ -39,6 +39,9 @@ pub(crate) struct SandboxPlan {
     /// namespace (and pid namespace), in which it maps uid and gid 0 to these
     /// ids outside; the job's code then runs as that uid 0, without capabilities.
     pub(crate) user_namespace: Option<(u32, u32)>,
+    /// A network namespace made ahead of time (by the launcher) for this
+    /// sandbox alone, entered instead of unsharing a new one.
+    pub(crate) network_namespace: Option<OwnedFd>,
     pub(crate) process_limits: ProcessLimits,
 }
 
@@ -56,7 +59,7 @@ pub(crate) struct SandboxFds {
 }
 
 /// Runs the sandbox init. Never returns.
-pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
+pub(crate) fn run(mut plan: SandboxPlan, fds: SandboxFds) -> ! {
     for fd in &fds.close {
         let _ = nix::unistd::close(*fd);
     }
@@ -74,6 +77,8 @@ pub(crate) fn run(plan: SandboxPlan, fds: SandboxFds) -> ! {
     // setup and before the fork. (A cgroup namespace, if one is added, must be
     // unshared after the go byte: its root is the cgroup this process is in then.)
     let setup = set_up(&plan).and_then(|()| redirect_stdio(fds.stdout, fds.stderr));
+    // Entered (or not needed): the job must not hold it.
+    drop(plan.network_namespace.take());
     if let Err(error) = &setup {
         report_setup_failure(&mut reports, error);
     }
@@ -137,11 +142,17 @@ fn set_up(plan: &SandboxPlan) -> Result<(), SetupError> {
     if let Some((uid, gid)) = plan.user_namespace {
         namespaces::map_root_to(uid, gid)?;
     }
-    namespaces::enter(plan.namespaces)?;
+    let mut unshared = plan.namespaces;
+    if let (true, Some(prepared)) = (plan.namespaces.network, &plan.network_namespace) {
+        // Made for this sandbox alone, loopback already up.
+        net::enter_network_namespace(prepared.as_fd())?;
+        unshared.network = false;
+    }
+    namespaces::enter(unshared)?;
     if plan.namespaces.uts {
         namespaces::set_hostname(&plan.hostname)?;
     }
-    if plan.namespaces.network {
+    if unshared.network {
         net::loopback_up()?;
     }
     if plan.namespaces.mount {

@@ -269,6 +269,7 @@ pub(crate) fn arrange_forked_fds(
     lock: std::os::fd::RawFd,
     application: Option<std::os::fd::RawFd>,
     stderr: Option<std::os::fd::RawFd>,
+    network_namespace: Option<std::os::fd::RawFd>,
 ) -> io::Result<()> {
     const ABOVE: libc::c_int = 10;
     let lift = |fd: libc::c_int| -> io::Result<libc::c_int> {
@@ -286,9 +287,11 @@ pub(crate) fn arrange_forked_fds(
     let lock = lift(lock)?;
     let application = application.map(lift).transpose()?;
     let stderr = stderr.map(lift).transpose()?;
+    let network_namespace = network_namespace.map(lift).transpose()?;
     let mut moves = vec![(lock, crate::launch::LOCK_FD)];
     moves.extend(application.map(|fd| (fd, crate::launch::APPLICATION_FD)));
     moves.extend(stderr.map(|fd| (fd, libc::STDERR_FILENO)));
+    moves.extend(network_namespace.map(|fd| (fd, crate::launch::NETWORK_NAMESPACE_FD)));
     for (source, target) in moves {
         // SAFETY: dup2 on two descriptor numbers of this (single-threaded) process;
         // the target is replaced atomically, which is what we want.
@@ -301,13 +304,26 @@ pub(crate) fn arrange_forked_fds(
     } else {
         crate::launch::LOCK_FD + 1
     };
-    // SAFETY: close_range(2) closes descriptors of this process only; the caller
-    // guarantees nothing will use or close those numbers again.
-    let ret = unsafe { libc::syscall(libc::SYS_close_range, first_free, libc::c_uint::MAX, 0) };
-    if ret < 0 {
-        return Err(io::Error::last_os_error());
+    let close_range = |first: libc::c_int, last: libc::c_uint| -> io::Result<()> {
+        // SAFETY: close_range(2) closes descriptors of this process only; the
+        // caller guarantees nothing will use or close those numbers again.
+        let ret = unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) };
+        if ret < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    };
+    match network_namespace {
+        Some(_) => {
+            let kept = crate::launch::NETWORK_NAMESPACE_FD;
+            if first_free < kept {
+                close_range(first_free, (kept - 1) as libc::c_uint)?;
+            }
+            close_range(kept + 1, libc::c_uint::MAX)
+        }
+        None => close_range(first_free, libc::c_uint::MAX),
     }
-    Ok(())
 }
 
 /// Like [`fork_single_threaded`], with the child in the new namespaces of

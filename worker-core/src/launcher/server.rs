@@ -69,13 +69,20 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
         return Ok(());
     };
     wire::send(socket, &wire::ready(), &[])?;
+    let mut pool = NetworkNamespacePool::new();
     loop {
         let mut fds = [
             PollFd::new(socket, PollFlags::POLLIN),
             PollFd::new(children.as_fd(), PollFlags::POLLIN),
             PollFd::new(application.as_fd(), PollFlags::POLLIN),
         ];
-        match poll(&mut fds, PollTimeout::NONE) {
+        // Idle with the pool short: look, and fill it if nothing is asked.
+        let timeout = if pool.wants_more() {
+            PollTimeout::ZERO
+        } else {
+            PollTimeout::NONE
+        };
+        match poll(&mut fds, timeout) {
             Ok(_) => {}
             Err(nix::errno::Errno::EINTR) => continue,
             Err(errno) => return Err(errno.into()),
@@ -102,7 +109,8 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
             let reply = match wire::parse_start(received) {
                 Ok(request) => {
                     crate::crash::point("launcher-received");
-                    fork_supervisor(request).inspect(|_| crate::crash::point("launcher-forked"))
+                    fork_supervisor(request, pool.take())
+                        .inspect(|_| crate::crash::point("launcher-forked"))
                 }
                 Err(malformed) => Err(std::io::Error::other(malformed)),
             };
@@ -126,6 +134,53 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
             }
         }
         reap_children();
+        if !request {
+            pool.fill_one();
+        }
+    }
+}
+
+/// Network namespaces made ahead of time, each with loopback up, handed to
+/// exactly one supervisor (for its job's first attempt) and never reused.
+/// Making one costs about half a millisecond, serialised in the kernel; made
+/// while the launcher is idle, that is off the start path. Only root can make
+/// them; anyone else's launcher keeps the pool empty and sandboxes unshare
+/// their own.
+struct NetworkNamespacePool {
+    ready: Vec<OwnedFd>,
+    enabled: bool,
+}
+
+impl NetworkNamespacePool {
+    /// How many are kept ready: enough for a burst of starts.
+    const SIZE: usize = 4;
+
+    fn new() -> NetworkNamespacePool {
+        NetworkNamespacePool {
+            ready: Vec::new(),
+            enabled: nix::unistd::geteuid().is_root(),
+        }
+    }
+
+    fn wants_more(&self) -> bool {
+        self.enabled && self.ready.len() < Self::SIZE
+    }
+
+    fn fill_one(&mut self) {
+        if !self.wants_more() {
+            return;
+        }
+        match worker_isolate::net::new_network_namespace() {
+            Ok(namespace) => self.ready.push(namespace),
+            // Not allowed here (a container without CAP_SYS_ADMIN, say): the
+            // pool is only a head start, so sandboxes make their own as without
+            // it, and a sandbox that cannot says so in its setup failure.
+            Err(_) => self.enabled = false,
+        }
+    }
+
+    fn take(&mut self) -> Option<OwnedFd> {
+        self.ready.pop()
     }
 }
 
@@ -153,7 +208,10 @@ fn reap_children() {
 }
 
 /// Forks the supervisor of `request`; in the launcher, returns a pidfd of it.
-fn fork_supervisor(request: wire::StartRequest) -> std::io::Result<OwnedFd> {
+fn fork_supervisor(
+    request: wire::StartRequest,
+    network_namespace: Option<OwnedFd>,
+) -> std::io::Result<OwnedFd> {
     let termination = termination_signals();
     // Born with every supervisor signal blocked: a stop request that arrives
     // before it is ready waits for its loop.
@@ -161,7 +219,7 @@ fn fork_supervisor(request: wire::StartRequest) -> std::io::Result<OwnedFd> {
     let pid = match fork_single_threaded() {
         // The child goes on with them blocked, until its supervisor reads them
         // from its signalfd.
-        Ok(Forked::Child) => become_supervisor(request),
+        Ok(Forked::Child) => become_supervisor(request, network_namespace),
         Ok(Forked::Parent(pid)) => pid,
         Err(error) => {
             let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
@@ -171,9 +229,9 @@ fn fork_supervisor(request: wire::StartRequest) -> std::io::Result<OwnedFd> {
     // Cannot fail with a valid set; the reply must not claim a failure once a
     // child exists anyway.
     let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
-    // The launcher keeps nothing of the job: its copies of the lock and of the
-    // application's pidfd close here.
-    drop(request);
+    // The launcher keeps nothing of the job: its copies of the lock, of the
+    // application's pidfd and of the network namespace close here.
+    drop((request, network_namespace));
     // Not reaped yet (only the loop reaps, after the reply), so the pid is the
     // child's and opening it is race-free.
     crate::sys::pidfd_open(pid).inspect_err(|_| {
@@ -188,7 +246,7 @@ fn fork_supervisor(request: wire::StartRequest) -> std::io::Result<OwnedFd> {
 /// The child: becomes exactly what a spawned supervisor is (own session, stderr
 /// to the job's supervisor.log, lock on 3, application pidfd on 4, no other
 /// descriptor), then runs the supervisor and exits.
-fn become_supervisor(request: wire::StartRequest) -> ! {
+fn become_supervisor(request: wire::StartRequest, network_namespace: Option<OwnedFd>) -> ! {
     let wire::StartRequest {
         job_dir,
         lock,
@@ -196,13 +254,18 @@ fn become_supervisor(request: wire::StartRequest) -> ! {
     } = request;
     let lock = lock.into_raw_fd();
     let application = application.map(IntoRawFd::into_raw_fd);
+    let network_namespace = network_namespace.map(IntoRawFd::into_raw_fd);
     let _ = nix::unistd::setsid();
     let stderr = open_log(&job_dir).into_raw_fd();
-    if let Err(error) = crate::sys::arrange_forked_fds(lock, application, Some(stderr)) {
+    if let Err(error) =
+        crate::sys::arrange_forked_fds(lock, application, Some(stderr), network_namespace)
+    {
         eprintln!("workernator launcher: cannot hand the supervisor its descriptors: {error}");
         std::process::exit(1);
     }
-    let code = crate::supervisor::run(job_dir);
+    let network_namespace = network_namespace
+        .and_then(|_| crate::sys::inherited_fd(crate::launch::NETWORK_NAMESPACE_FD));
+    let code = crate::supervisor::run_with(job_dir, network_namespace);
     std::process::exit(code)
 }
 

@@ -31,6 +31,13 @@ use worker_isolate::privileges::ProcessLimits;
 
 /// Runs the supervisor of the job in `job_dir`; returns the process exit code.
 pub(crate) fn run(job_dir: PathBuf) -> i32 {
+    run_with(job_dir, None)
+}
+
+/// [`run`], with a network namespace made ahead of time for the job's first
+/// attempt (by the launcher), used if the job gets a network namespace of its
+/// own and the supervisor is root; later attempts make their own.
+pub(crate) fn run_with(job_dir: PathBuf, network_namespace: Option<OwnedFd>) -> i32 {
     // Before any descriptor is opened: descriptor 4 is the application's pidfd
     // only if the launcher handed one down (tied jobs). Taken later, it could be
     // one of our own (the signalfd) and end up owned twice.
@@ -82,6 +89,7 @@ pub(crate) fn run(job_dir: PathBuf) -> i32 {
         cgroup: None,
         keep_work_dir: false,
         application,
+        network_namespace,
         announced: false,
         stop_seen: false,
         admitted_from_queue,
@@ -118,6 +126,8 @@ struct Supervisor {
     cgroup: Option<Box<dyn JobCgroup>>,
     keep_work_dir: bool,
     application: Option<OwnedFd>,
+    /// A network namespace made ahead of time, for one sandbox only.
+    network_namespace: Option<OwnedFd>,
     /// Whether a status with this supervisor's pid has been written (see
     /// [`Supervisor::write_status`]).
     announced: bool,
@@ -393,6 +403,14 @@ impl Supervisor {
                     nix::unistd::getegid().as_raw(),
                 )
             }),
+            // Used once, by the first attempt that wants one; never shared. A
+            // rootless sandbox could not enter it (it belongs to the host's
+            // user namespace).
+            network_namespace: if rootless {
+                None
+            } else {
+                self.network_namespace.take()
+            },
             process_limits: ProcessLimits {
                 core_bytes: 0,
                 open_files: spec.sandbox.open_files_max,
