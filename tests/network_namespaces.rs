@@ -39,13 +39,15 @@ fn every_job_gets_a_fresh_network_namespace_of_its_own() {
         .into_owned();
     let test = common::runner();
     let rt = common::rt();
-    let mut seen = std::collections::HashSet::new();
-    // Waves larger than the launcher's pool, at once and one after another, so
-    // that jobs get both prepared namespaces and ones their sandbox made.
+    // Waves larger than the launcher's pool, one after another, so that jobs
+    // get both prepared namespaces and ones their sandbox made. Within a wave
+    // the jobs live at the same time, so their namespaces' numbers must differ
+    // (across waves the kernel reuses the numbers of namespaces gone).
     for wave in 0..3 {
         let jobs: Vec<_> = (0..6)
             .map(|_| test.runner.start(NetworkIdentity { hold_ms: 200 }).unwrap())
             .collect();
+        let mut seen = std::collections::HashSet::new();
         for job in jobs {
             let (namespace, listened) = rt.block_on(job.wait()).unwrap();
             assert!(
@@ -55,7 +57,7 @@ fn every_job_gets_a_fresh_network_namespace_of_its_own() {
             assert_ne!(namespace, host, "not the host's namespace");
             assert!(
                 seen.insert(namespace.clone()),
-                "{namespace} given to two jobs"
+                "{namespace} shared by two live jobs"
             );
         }
     }
