@@ -132,16 +132,9 @@ pub fn drop_all_capabilities() -> Result<(), SetupError> {
 /// uid change would otherwise make `/proc/self` belong to root); ptrace is
 /// refused by the seccomp filter anyway.
 pub fn become_user(uid: u32, gid: u32) -> Result<(), SetupError> {
-    let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(gid));
     nix::unistd::setgroups(&[])
         .map_err(|errno| SetupError::errno("setgroups", "/proc/self/status", errno))?;
-    nix::unistd::setresgid(gid, gid, gid)
-        .map_err(|errno| SetupError::errno("setresgid", "/proc/self/status", errno))?;
-    nix::unistd::setresuid(uid, uid, uid)
-        .map_err(|errno| SetupError::errno("setresuid", "/proc/self/status", errno))?;
-    drop_all_capabilities()?;
-    nix::sys::prctl::set_dumpable(true)
-        .map_err(|errno| SetupError::errno("prctl(PR_SET_DUMPABLE)", "/proc/self", errno))
+    switch_ids(uid, gid)
 }
 
 /// In a user namespace where only uid 0 and gid 0 are mapped (rootless
@@ -150,7 +143,13 @@ pub fn become_user(uid: u32, gid: u32) -> Result<(), SetupError> {
 /// keeps an exec as uid 0 from regaining any. Supplementary groups stay as
 /// they were: `setgroups` is denied in such a namespace.
 pub fn become_namespace_root() -> Result<(), SetupError> {
-    let (uid, gid) = (Uid::from_raw(0), Gid::from_raw(0));
+    switch_ids(0, 0)
+}
+
+/// Sets every uid and gid of the calling process to `uid` and `gid`, then
+/// empties every capability set and stays dumpable (see [`become_user`]).
+fn switch_ids(uid: u32, gid: u32) -> Result<(), SetupError> {
+    let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(gid));
     nix::unistd::setresgid(gid, gid, gid)
         .map_err(|errno| SetupError::errno("setresgid", "/proc/self/status", errno))?;
     nix::unistd::setresuid(uid, uid, uid)
