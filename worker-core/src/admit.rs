@@ -151,17 +151,9 @@ impl Admission {
             }
             watched.retain(|(id, job)| {
                 let ended = match job {
-                    // The pidfd says when the supervisor exits; the lock file,
-                    // checked now and then, is a second opinion that does not
-                    // depend on who reaped it or on a wakeup arriving.
-                    Watched::Child(child) => {
-                        matches!(child.try_reap(), Ok(true))
-                            || (check_foreign
-                                && matches!(
-                                    JobLock::try_take(&launcher.state.job(id)),
-                                    Ok(LockAttempt::Missing)
-                                ))
-                    }
+                    // The pidfd says when the supervisor exits (whoever reaps
+                    // it), and wakes the poll below.
+                    Watched::Child(child) => matches!(child.try_reap(), Ok(true)),
                     Watched::Foreign(paths) => {
                         check_foreign && !matches!(JobLock::try_take(paths), Ok(LockAttempt::Held))
                     }
@@ -195,7 +187,12 @@ impl Admission {
                 let now = Millis(crate::state::Timestamp::now().as_millis());
                 Duration::from_millis(due.0.saturating_sub(now.0))
             });
-            if !watched.is_empty() {
+            // Our own supervisors wake the poll through their pidfds; only jobs
+            // watched through their lock need looking at now and then.
+            if watched
+                .iter()
+                .any(|(_, job)| matches!(job, Watched::Foreign(_)))
+            {
                 timeout = Some(timeout.map_or(FOREIGN_CHECK, |t| t.min(FOREIGN_CHECK)));
             }
             {
