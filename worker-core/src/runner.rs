@@ -474,13 +474,13 @@ impl Runner {
             .min(ids.len().div_ceil(MIN_JOBS_PER_LIST_THREAD))
             .max(1);
         let slice_len = ids.len().div_ceil(threads).max(1);
+        let mut slices = ids.chunks(slice_len);
+        let here = slices.next().unwrap_or(&[]);
         let listed = std::thread::scope(|scope| {
-            let workers: Vec<_> = ids
-                .chunks(slice_len)
-                .skip(1)
+            let workers: Vec<_> = slices
                 .map(|slice| scope.spawn(move || self.list_some(slice, state)))
                 .collect();
-            let mut listed = self.list_some(ids.chunks(slice_len).next().unwrap_or(&[]), state);
+            let mut listed = self.list_some(here, state);
             for worker in workers {
                 match worker.join() {
                     Ok(more) => listed.extend(more),
