@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The longest any one CLI command may take before the test fails.
@@ -139,16 +138,7 @@ pub struct Cli {
 }
 
 pub fn cli() -> Cli {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = tempfile::Builder::new()
-        .prefix("workernator-test-")
-        .tempdir()
-        .expect("temporary state dir");
-    let cgroup_parent = format!(
-        "workernator-test-cli-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    );
+    let (dir, cgroup_parent) = super::own_state_and_cgroup_parent("cli-");
     Cli { dir, cgroup_parent }
 }
 

@@ -68,17 +68,24 @@ pub fn runner() -> TestRunner {
     runner_with(|config| config)
 }
 
-pub fn runner_with(configure: impl FnOnce(Config) -> Config) -> TestRunner {
+/// A fresh temporary state directory, and a cgroup parent name no other test
+/// uses (`workernator-test-<kind><pid>-<n>`), both the test's own.
+pub fn own_state_and_cgroup_parent(kind: &str) -> (tempfile::TempDir, String) {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = tempfile::Builder::new()
         .prefix("workernator-test-")
         .tempdir()
         .expect("temporary state dir");
     let cgroup_parent = format!(
-        "workernator-test-{}-{}",
+        "workernator-test-{kind}{}-{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     );
+    (dir, cgroup_parent)
+}
+
+pub fn runner_with(configure: impl FnOnce(Config) -> Config) -> TestRunner {
+    let (dir, cgroup_parent) = own_state_and_cgroup_parent("");
     let config = configure(
         Config::default()
             .state_dir(dir.path())
