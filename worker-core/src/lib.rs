@@ -10,6 +10,7 @@ mod channel;
 mod config;
 mod crash;
 mod error;
+mod go_signal;
 mod handle;
 mod id;
 mod job;

@@ -13,8 +13,8 @@ use crate::sys::{Forked, fork_single_threaded};
 use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::sys::wait::{WaitStatus, waitpid};
 use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use worker_isolate::mounts::RootfsPlan;
 use worker_isolate::namespaces::{self, Namespaces};
 use worker_isolate::privileges::ProcessLimits;
@@ -70,28 +70,44 @@ pub(crate) fn run(mut plan: SandboxPlan, fds: SandboxFds) -> ! {
     // The supervisor blocks signals for its signalfd; the job must not inherit that.
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 
-    // Namespaces and mounts are set up while the supervisor moves this process into
-    // the job's cgroup (on cgroup v1 the move waits for an RCU grace period when the
-    // machine is busy: milliseconds), since neither needs the other. Only the job's
-    // process must start inside the cgroup, so the go byte is awaited after the
-    // setup and before the fork. (A cgroup namespace, if one is added, must be
-    // unshared after the go byte: its root is the cgroup this process is in then.)
+    // Namespaces and mounts are set up while the supervisor makes the job's
+    // cgroup, since neither needs the other. Only the job's process must start
+    // inside the cgroup, so the go-ahead is awaited after the setup and before the
+    // fork. (A cgroup namespace, if one is added, must be unshared after the move:
+    // its root is the cgroup this process is in then.)
     let setup = set_up(&plan).and_then(|()| redirect_stdio(fds.stdout, fds.stderr));
     // Entered (or not needed): the job must not hold it.
     drop(plan.network_namespace.take());
     if let Err(error) = &setup {
         report_setup_failure(&mut reports, error);
     }
-    // The supervisor writes one byte once this process is in the job's cgroup; end
-    // of file means it died (maybe before the death signal above was armed) or could
-    // not move it. A failed setup waits too, so that its exit never races the move
-    // (which would then fail with ESRCH and hide the real cause).
-    let mut go = File::from(fds.go);
-    let mut byte = [0u8; 1];
-    if !matches!(go.read(&mut byte), Ok(1)) || setup.is_err() {
+    // The supervisor sends its go-ahead once its part is done: with the
+    // descriptors to move this process into the job's cgroup (v1), or after it
+    // moved it (elsewhere). End of file means it died (maybe before the death
+    // signal above was armed) or gave up. A failed setup waits too, so that its
+    // exit never races a move by the supervisor (which would then fail with
+    // ESRCH and hide the real cause).
+    let go = crate::go_signal::receive(fds.go.as_fd());
+    drop(fds.go);
+    let (Some(self_move), Ok(())) = (go, &setup) else {
         std::process::exit(SETUP_FAILED);
+    };
+    // Before the job is forked: its code never runs outside the cgroup.
+    if let Err(error) = worker_isolate::cgroup::move_calling_thread(&self_move) {
+        let path = self_move
+            .get(error.index)
+            .and_then(|fd| std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).ok())
+            .unwrap_or_else(|| "the job cgroup's tasks file".into());
+        report_and_exit(
+            &mut reports,
+            SetupError {
+                step: "move the sandbox into its cgroup",
+                path,
+                source: error.source,
+            },
+        );
     }
-    drop(go);
+    drop(self_move);
     if let Err(error) = harden(&plan) {
         report_and_exit(&mut reports, error);
     }

@@ -7,9 +7,7 @@
 //! - started (reply): `W 1 O`, with a pidfd of the new supervisor.
 //! - failed (reply): `W 1 E <errno: i32 le> <message>`; no supervisor exists.
 
-use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
-use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
@@ -34,52 +32,17 @@ pub(crate) struct Received {
     pub(crate) fds: Vec<OwnedFd>,
 }
 
-/// Sends one message with `fds` attached. Never raises SIGPIPE.
-pub(crate) fn send(socket: BorrowedFd<'_>, bytes: &[u8], fds: &[RawFd]) -> std::io::Result<()> {
-    let iov = [IoSlice::new(bytes)];
-    let rights = [ControlMessage::ScmRights(fds)];
-    let cmsgs: &[ControlMessage<'_>] = if fds.is_empty() { &[] } else { &rights };
-    sendmsg::<()>(
-        socket.as_raw_fd(),
-        &iov,
-        cmsgs,
-        MsgFlags::MSG_NOSIGNAL,
-        None,
-    )?;
-    Ok(())
-}
+pub(crate) use crate::sys::send_with_rights as send;
 
 /// Receives one message (blocking); `Ok(None)` at end of file (the peer is gone).
 /// Received descriptors are close-on-exec.
 pub(crate) fn receive(socket: BorrowedFd<'_>) -> std::io::Result<Option<Received>> {
     let mut buffer = vec![0u8; MAX_MESSAGE];
-    let mut space = nix::cmsg_space!([RawFd; 2]);
-    let (length, flags, raw) = {
-        let mut iov = [IoSliceMut::new(&mut buffer)];
-        let message = loop {
-            match recvmsg::<()>(
-                socket.as_raw_fd(),
-                &mut iov,
-                Some(&mut space),
-                MsgFlags::MSG_CMSG_CLOEXEC,
-            ) {
-                Err(nix::errno::Errno::EINTR) => continue,
-                other => break other?,
-            }
-        };
-        let mut raw = Vec::new();
-        for cmsg in message.cmsgs()? {
-            if let ControlMessageOwned::ScmRights(fds) = cmsg {
-                raw.extend(fds);
-            }
-        }
-        (message.bytes, message.flags, raw)
-    };
-    let fds = crate::sys::owned_from_rights(&raw);
+    let (length, whole, fds) = crate::sys::receive_with_rights(socket, &mut buffer)?;
     if length == 0 && fds.is_empty() {
         return Ok(None);
     }
-    if flags.intersects(MsgFlags::MSG_TRUNC | MsgFlags::MSG_CTRUNC) {
+    if !whole {
         return Err(std::io::Error::other(Malformed(
             "message or descriptors truncated",
         )));
@@ -195,6 +158,7 @@ pub(crate) fn parse_reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn a_start_request_round_trips_with_its_descriptors() {

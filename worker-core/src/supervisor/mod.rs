@@ -20,7 +20,6 @@ use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use verdict::Observed;
@@ -156,7 +155,7 @@ impl Pipes {
             result: pipe()?,
             reports: pipe()?,
             progress: pipe()?,
-            go: pipe()?,
+            go: crate::go_signal::pair()?,
         })
     }
 }
@@ -481,17 +480,20 @@ impl Supervisor {
         crate::crash::point("supervisor:forked");
 
         let mut observed = Observed::default();
-        if let Err(failure) = self.set_up_outside(spec, sandbox_pid) {
-            // Dropping the go pipe ends the waiting sandbox; reap it here. What it
-            // may have reported is moot: this failure came first.
-            drop(go.1);
-            let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(sandbox_pid), None);
-            return (*failure, signals);
-        }
+        let self_move = match self.set_up_outside(spec, sandbox_pid) {
+            Ok(self_move) => self_move,
+            Err(failure) => {
+                // Closing the go socket ends the waiting sandbox; reap it here.
+                // What it may have reported is moot: this failure came first.
+                drop(go.1);
+                let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(sandbox_pid), None);
+                return (*failure, signals);
+            }
+        };
         crate::crash::point("supervisor:attached");
-        let mut go = File::from(go.1);
-        let _ = std::io::Write::write_all(&mut go, b"g");
-        drop(go);
+        // With the descriptors to move itself into the cgroup, if it is to.
+        let _ = crate::go_signal::send(go.1.as_fd(), &self_move);
+        drop((go.1, self_move));
         crate::crash::point("supervisor:let-go");
 
         let grace = std::time::Duration::from_millis(spec.stop_grace_ms);
@@ -528,11 +530,17 @@ impl Supervisor {
     }
 
     /// The supervisor's part of an attempt's setup, done while the sandbox init
-    /// (`sandbox_pid`, waiting for its go byte) does its own: the cgroup with the
-    /// job's limits and the init in it, the work directory handed to the job's
-    /// user, the log, and a last look for a stop request of a job not yet
-    /// announced. On failure, what to report (the caller ends the init).
-    fn set_up_outside(&mut self, spec: &JobSpec, sandbox_pid: i32) -> Result<(), Box<Observed>> {
+    /// (`sandbox_pid`, waiting for its go-ahead) does its own: the cgroup with
+    /// the job's limits and the init in it, the work directory handed to the
+    /// job's user, the log, and a last look for a stop request of a job not yet
+    /// announced. Returns the descriptors with which the init moves itself into
+    /// the cgroup (v1), empty when it was moved here (v2, delegated, untracked).
+    /// On failure, what to report (the caller ends the init).
+    fn set_up_outside(
+        &mut self,
+        spec: &JobSpec,
+        sandbox_pid: i32,
+    ) -> Result<Vec<OwnedFd>, Box<Observed>> {
         let setup_failure = |step: &str, path: String, errno: Option<i32>, message: String| {
             Box::new(Observed {
                 setup_failure: Some(SetupFailure {
@@ -553,14 +561,30 @@ impl Supervisor {
             )
         })?;
         let cgroup = self.cgroup.insert(cgroup);
-        cgroup.add_process(sandbox_pid).map_err(|error| {
-            setup_failure(
-                "add the sandbox to its cgroup",
-                cgroup.path_description(),
-                None,
-                error_chain(&error),
-            )
-        })?;
+        // On v1 the init moves itself (see worker_isolate::cgroup::SelfMove:
+        // milliseconds less on an idle machine); elsewhere it is moved from here.
+        let self_move = match cgroup.open_self_move() {
+            Ok(Some(self_move)) => self_move.into_fds(),
+            Ok(None) => Vec::new(),
+            Err(error) => {
+                return Err(setup_failure(
+                    "open the cgroup's tasks files",
+                    cgroup.path_description(),
+                    error.io_error().and_then(std::io::Error::raw_os_error),
+                    error_chain(&error),
+                ));
+            }
+        };
+        if self_move.is_empty() {
+            cgroup.add_process(sandbox_pid).map_err(|error| {
+                setup_failure(
+                    "add the sandbox to its cgroup",
+                    cgroup.path_description(),
+                    None,
+                    error_chain(&error),
+                )
+            })?;
+        }
         // The job's code runs as this user, and owns its work directory
         // (rootless: the starting user, whose the directory already is).
         let user = spec.sandbox.user;
@@ -594,7 +618,7 @@ impl Supervisor {
                 ..Observed::default()
             }));
         }
-        Ok(())
+        Ok(self_move)
     }
 
     /// The job reports its progress.

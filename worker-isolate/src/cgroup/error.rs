@@ -25,6 +25,8 @@ pub enum CgroupOp {
         /// The process being moved.
         pid: i32,
     },
+    /// Opening `tasks` for a process to move itself in (v1).
+    OpenTasks,
     /// Reading the list of processes (`cgroup.procs`).
     ListProcesses,
     /// Sending a signal to one process of the cgroup.
@@ -58,6 +60,7 @@ impl fmt::Display for CgroupOp {
             CgroupOp::ReadControllers => f.write_str("read the available controllers"),
             CgroupOp::SetLimit => f.write_str("set a limit"),
             CgroupOp::AddProcess { pid } => write!(f, "move process {pid} into the cgroup"),
+            CgroupOp::OpenTasks => f.write_str("open the cgroup's tasks file"),
             CgroupOp::ListProcesses => f.write_str("list the processes"),
             CgroupOp::Signal { pid, signal } => write!(f, "send signal {signal} to process {pid}"),
             CgroupOp::Freeze => f.write_str("freeze the cgroup"),

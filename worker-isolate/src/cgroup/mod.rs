@@ -29,6 +29,7 @@ mod kill;
 mod limits;
 mod parse;
 mod root;
+mod self_move;
 mod v1;
 mod v2;
 
@@ -42,6 +43,7 @@ pub use error::{CgroupError, CgroupOp};
 pub use fake::{RecordedCall, RecordingCgroup};
 pub use limits::{CgroupLimits, CgroupUsage, IoDeviceLimit};
 pub use root::{CgroupRoot, CgroupVersion, DEFAULT_CGROUP_ROOT};
+pub use self_move::{SelfMove, SelfMoveError, move_calling_thread};
 
 /// One job's cgroup.
 ///
@@ -60,6 +62,20 @@ pub trait JobCgroup: Send + Sync {
     /// [`CgroupError::InvalidPid`] unless `pid > 0`; [`CgroupError::Io`]
     /// (e.g. `ESRCH` if the process is gone).
     fn add_process(&self, pid: i32) -> Result<(), CgroupError>;
+
+    /// What a single-threaded process needs to move *itself* into the cgroup
+    /// ([`SelfMove`], then [`move_calling_thread`]), where that is cheaper than
+    /// [`JobCgroup::add_process`]: on v1, a thread moving itself skips the
+    /// kernel's global threadgroup lock, whose writer mode costs an RCU grace
+    /// period (milliseconds on an idle machine). `None` where there is no such
+    /// way: use `add_process` then.
+    ///
+    /// # Errors
+    ///
+    /// [`CgroupError::Io`] if a `tasks` file cannot be opened.
+    fn open_self_move(&self) -> Result<Option<SelfMove>, CgroupError> {
+        Ok(None)
+    }
 
     /// The processes in the cgroup (`cgroup.procs`; on v1 the union over the
     /// hierarchies), sorted on v1, in kernel order on v2.

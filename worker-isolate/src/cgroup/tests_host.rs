@@ -419,3 +419,56 @@ fn wait_for_processes(job: &dyn JobCgroup, count: usize) {
         thread::sleep(Duration::from_millis(2));
     }
 }
+
+#[test]
+#[allow(unsafe_code)]
+fn host_a_process_moves_itself_into_every_v1_hierarchy() {
+    if !privileged("host_a_process_moves_itself_into_every_v1_hierarchy") {
+        return;
+    }
+    let root = CgroupRoot::detect().expect("detect");
+    let parent = TestParent::new(&root);
+    let job = root
+        .create(&parent.name, "job", &CgroupLimits::default())
+        .expect("create");
+    let Some(self_move) = job.open_self_move().expect("open_self_move") else {
+        assert_eq!(root.version(), CgroupVersion::V2, "v1 offers a self-move");
+        return;
+    };
+    let tasks: Vec<PathBuf> = self_move.paths().map(Path::to_path_buf).collect();
+    assert!(!tasks.is_empty());
+    let fds = self_move.into_fds();
+    let (moved_read, moved_write) = nix::unistd::pipe().expect("pipe");
+    let (hold_read, hold_write) = nix::unistd::pipe().expect("pipe");
+    // SAFETY: the child only calls write(2), read(2) and _exit(2) (through
+    // move_calling_thread and nix wrappers): async-signal-safe, as needed after
+    // fork in a multi-threaded test process.
+    let child = match unsafe { nix::unistd::fork() }.expect("fork") {
+        nix::unistd::ForkResult::Child => {
+            // Only the parent's ends stay open there, so the read below ends
+            // when the parent lets go.
+            drop((hold_write, moved_read));
+            let code = match super::move_calling_thread(&fds) {
+                Ok(()) => 0u8,
+                Err(_) => 1,
+            };
+            let _ = nix::unistd::write(&moved_write, &[code]);
+            let mut byte = [0u8; 1];
+            let _ = nix::unistd::read(&hold_read, &mut byte);
+            // SAFETY: _exit is async-signal-safe and skips the test harness's atexit work.
+            unsafe { libc::_exit(0) }
+        }
+        nix::unistd::ForkResult::Parent { child } => child,
+    };
+    drop((fds, moved_write, hold_read));
+    let mut code = [9u8; 1];
+    nix::unistd::read(&moved_read, &mut code).expect("read");
+    for file in &tasks {
+        let procs = fs::read_to_string(file.with_file_name("cgroup.procs")).expect("cgroup.procs");
+        assert_eq!(procs.trim(), child.to_string(), "{}", file.display());
+    }
+    assert_eq!(code, [0], "move_calling_thread failed in the child");
+    drop(hold_write);
+    nix::sys::wait::waitpid(child, None).expect("waitpid");
+    job.remove().expect("remove");
+}

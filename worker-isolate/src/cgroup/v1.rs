@@ -22,7 +22,7 @@ use super::error::and_cleanup;
 use super::kill::{self, Freezer};
 use super::limits::{self, CPU_PERIOD_US};
 use super::parse;
-use super::{CgroupError, CgroupLimits, CgroupOp, CgroupUsage, JobCgroup, fsutil};
+use super::{CgroupError, CgroupLimits, CgroupOp, CgroupUsage, JobCgroup, SelfMove, fsutil};
 
 /// The v1 controllers this layer uses (never cpuset, devices or systemd).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,6 +345,10 @@ impl JobCgroup for V1Job {
                 })?;
         }
         Ok(())
+    }
+
+    fn open_self_move(&self) -> Result<Option<SelfMove>, CgroupError> {
+        SelfMove::open(self.dirs.iter().map(|dir| dir.dir.clone())).map(Some)
     }
 
     fn processes(&self) -> Result<Vec<i32>, CgroupError> {
