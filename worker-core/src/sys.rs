@@ -423,6 +423,68 @@ pub(crate) fn clone_single_threaded(flags: libc::c_int) -> io::Result<Forked> {
     }
 }
 
+/// `struct clone_args` of clone3(2), up to `cgroup` (`CLONE_ARGS_SIZE_VER2`).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// `CLONE_INTO_CGROUP` (Linux 5.7), not in every libc.
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// Like [`clone_single_threaded`], with the child born inside the cgroup v2
+/// directory `cgroup` (clone3 with `CLONE_INTO_CGROUP`): no move afterwards,
+/// so none of the kernel's global lock that a move takes (an RCU grace period
+/// on an idle machine). `Ok(None)` where the kernel has no clone3 or no
+/// `CLONE_INTO_CGROUP` (`ENOSYS`, `E2BIG`, or `EINVAL` before 5.7): fork and
+/// move the child instead. The same single-thread rule holds.
+pub(crate) fn clone_into_cgroup_single_threaded(
+    flags: libc::c_int,
+    cgroup: BorrowedFd<'_>,
+) -> io::Result<Option<Forked>> {
+    let args = CloneArgs {
+        flags: u64::from(flags as u32) | CLONE_INTO_CGROUP,
+        exit_signal: libc::SIGCHLD as u64,
+        cgroup: cgroup.as_raw_fd() as u64,
+        ..CloneArgs::default()
+    };
+    // SAFETY: clone3(2) without CLONE_VM and with no stack behaves like
+    // fork(2), as in clone_single_threaded; `args` is a valid clone_args of
+    // the size passed, alive for the call.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    match ret {
+        -1 => {
+            let error = io::Error::last_os_error();
+            match error.raw_os_error() {
+                Some(libc::ENOSYS | libc::E2BIG) => Ok(None),
+                // Before 5.7 an unknown flag is EINVAL; since, EINVAL with this
+                // flag set is not one of its documented causes for a valid fd.
+                Some(libc::EINVAL) => Ok(None),
+                _ => Err(error),
+            }
+        }
+        0 => Ok(Some(Forked::Child)),
+        pid => Ok(Some(Forked::Parent(pid as i32))),
+    }
+}
+
 /// Whether this process can make a user namespace, found by making one: a
 /// child cloned into a new user namespace that exits at once. Safe from a
 /// multi-threaded process: the child only calls `_exit`.
@@ -448,5 +510,69 @@ pub(crate) fn can_make_user_namespace() -> bool {
             nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid as i32), None),
             Ok(nix::sys::wait::WaitStatus::Exited(_, 0))
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+    use worker_isolate::cgroup::{CgroupLimits, CgroupRoot};
+
+    /// Root, or skipped with the reason (fatal with WORKERNATOR_REQUIRE_PRIVILEGED=1).
+    fn privileged(test: &str) -> bool {
+        if nix::unistd::geteuid().is_root() {
+            return true;
+        }
+        if std::env::var("WORKERNATOR_REQUIRE_PRIVILEGED").as_deref() == Ok("1") {
+            panic!("{test}: WORKERNATOR_REQUIRE_PRIVILEGED=1 but not running as root");
+        }
+        eprintln!("{test}: skipped: not root");
+        false
+    }
+
+    #[test]
+    fn a_child_is_born_inside_a_v2_cgroup() {
+        if !privileged("a_child_is_born_inside_a_v2_cgroup") {
+            return;
+        }
+        let Some(root) = CgroupRoot::unified() else {
+            eprintln!("a_child_is_born_inside_a_v2_cgroup: skipped: no cgroup2 hierarchy");
+            return;
+        };
+        let parent = format!("workernator-test-{}-clone3", std::process::id());
+        let job = root
+            .create(&parent, "job", &CgroupLimits::default())
+            .expect("create");
+        let directory = job
+            .open_for_clone()
+            .expect("open_for_clone")
+            .expect("v2 offers a directory");
+        let (hold_read, hold_write) = nix::unistd::pipe().expect("pipe");
+        let born = clone_into_cgroup_single_threaded(0, directory.as_fd()).expect("clone3");
+        let child = match born {
+            Some(Forked::Child) => {
+                // Only async-signal-safe calls here: the test process has threads.
+                drop(hold_write);
+                let mut byte = [0u8; 1];
+                let _ = nix::unistd::read(&hold_read, &mut byte);
+                // SAFETY: _exit is async-signal-safe and skips the harness's exit work.
+                unsafe { libc::_exit(0) }
+            }
+            Some(Forked::Parent(pid)) => pid,
+            None => {
+                eprintln!("a_child_is_born_inside_a_v2_cgroup: skipped: no CLONE_INTO_CGROUP");
+                job.remove().expect("remove");
+                let _ = std::fs::remove_dir(root.path().join(&parent));
+                return;
+            }
+        };
+        drop(hold_read);
+        let listed = job.processes();
+        drop(hold_write);
+        let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(child), None);
+        job.remove().expect("remove");
+        std::fs::remove_dir(root.path().join(&parent)).expect("remove the test parent");
+        assert_eq!(listed.expect("processes"), vec![child]);
     }
 }

@@ -158,6 +158,14 @@ pub(crate) fn cgroup_root(spec: &JobSpec) -> Result<CgroupRoot, CgroupError> {
     }
 }
 
+/// Whether the job of `spec` gets a cgroup v2 cgroup (the only kind a process
+/// can be born inside).
+pub(crate) fn cgroup_is_v2(spec: &JobSpec) -> bool {
+    !without_cgroup(spec)
+        && cgroup_root(spec)
+            .is_ok_and(|root| root.version() == worker_isolate::cgroup::CgroupVersion::V2)
+}
+
 /// Whether the job of `spec` runs without a cgroup.
 pub(crate) fn without_cgroup(spec: &JobSpec) -> bool {
     spec.sandbox

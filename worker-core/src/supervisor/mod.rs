@@ -382,6 +382,13 @@ impl Supervisor {
                 return failed(error_chain(&error), signals);
             }
         }
+        // On cgroup v2 the init is born inside its cgroup (clone3 with
+        // CLONE_INTO_CGROUP), so the cgroup comes first; a move by pid would take
+        // the kernel's global threadgroup lock (an RCU grace period when idle).
+        let mut born_inside = match self.cgroup_before_fork(spec) {
+            Ok(directory) => directory,
+            Err(failure) => return (*failure, signals),
+        };
         let user = spec.sandbox.user;
         let plan = SandboxPlan {
             job_id: spec.id.to_string(),
@@ -432,6 +439,9 @@ impl Supervisor {
         if let Some(application) = &self.application {
             close.push(application.as_raw_fd());
         }
+        if let Some(directory) = &born_inside {
+            close.push(directory.as_raw_fd());
+        }
         let Pipes {
             stdout,
             stderr,
@@ -444,11 +454,32 @@ impl Supervisor {
         // while this process makes the cgroup, moves the init into it and opens
         // the log. The init forks the job only once it has the go byte below,
         // so the job's code never runs outside the cgroup and its limits.
-        let forked = match rootless {
-            // A new user namespace, and a pid namespace of its own, per attempt.
-            true => crate::sys::clone_single_threaded(libc::CLONE_NEWUSER | libc::CLONE_NEWPID),
-            false => fork_single_threaded(),
+        // Rootless: a new user namespace, and a pid namespace of its own, per
+        // attempt.
+        let namespaces = match rootless {
+            true => libc::CLONE_NEWUSER | libc::CLONE_NEWPID,
+            false => 0,
         };
+        let born = match &born_inside {
+            Some(directory) => {
+                crate::sys::clone_into_cgroup_single_threaded(namespaces, directory.as_fd())
+            }
+            None => Ok(None),
+        };
+        let forked = match born {
+            Ok(Some(forked)) => Ok(forked),
+            Ok(None) => {
+                // No clone3 into a cgroup here (or not v2): fork, then move.
+                born_inside = None;
+                match rootless {
+                    true => crate::sys::clone_single_threaded(namespaces),
+                    false => fork_single_threaded(),
+                }
+            }
+            Err(error) => Err(error),
+        };
+        // The directory's descriptor is not needed past the clone.
+        let born_in_cgroup = born_inside.take().is_some();
         let sandbox_pid = match forked {
             Ok(Forked::Child) => sandbox::run(
                 plan,
@@ -480,7 +511,7 @@ impl Supervisor {
         crate::crash::point("supervisor:forked");
 
         let mut observed = Observed::default();
-        let self_move = match self.set_up_outside(spec, sandbox_pid) {
+        let self_move = match self.set_up_outside(spec, sandbox_pid, born_in_cgroup) {
             Ok(self_move) => self_move,
             Err(failure) => {
                 // Closing the go socket ends the waiting sandbox; reap it here.
@@ -540,42 +571,33 @@ impl Supervisor {
         &mut self,
         spec: &JobSpec,
         sandbox_pid: i32,
+        born_in_cgroup: bool,
     ) -> Result<Vec<OwnedFd>, Box<Observed>> {
-        let setup_failure = |step: &str, path: String, errno: Option<i32>, message: String| {
-            Box::new(Observed {
-                setup_failure: Some(SetupFailure {
-                    step: step.into(),
-                    path,
-                    errno,
-                    message,
-                }),
-                ..Observed::default()
-            })
+        let cgroup = match self.cgroup.take() {
+            // Made before the fork (v2): the init was born inside, or, where
+            // the kernel could not do that, is moved below.
+            Some(cgroup) => cgroup,
+            None => create_job_cgroup(spec)?,
         };
-        let cgroup = crate::rootless::create_cgroup(spec).map_err(|error| {
-            setup_failure(
-                "create cgroup",
-                format!("{}/{}", spec.cgroup_parent, spec.id),
-                None,
-                error_chain(&error),
-            )
-        })?;
         let cgroup = self.cgroup.insert(cgroup);
         // On v1 the init moves itself (see worker_isolate::cgroup::SelfMove:
         // milliseconds less on an idle machine); elsewhere it is moved from here.
-        let self_move = match cgroup.open_self_move() {
-            Ok(Some(self_move)) => self_move.into_fds(),
-            Ok(None) => Vec::new(),
-            Err(error) => {
-                return Err(setup_failure(
-                    "open the cgroup's tasks files",
-                    cgroup.path_description(),
-                    error.io_error().and_then(std::io::Error::raw_os_error),
-                    error_chain(&error),
-                ));
-            }
+        let self_move = match born_in_cgroup {
+            true => Vec::new(),
+            false => match cgroup.open_self_move() {
+                Ok(Some(self_move)) => self_move.into_fds(),
+                Ok(None) => Vec::new(),
+                Err(error) => {
+                    return Err(setup_failure(
+                        "open the cgroup's tasks files",
+                        cgroup.path_description(),
+                        error.io_error().and_then(std::io::Error::raw_os_error),
+                        error_chain(&error),
+                    ));
+                }
+            },
         };
-        if self_move.is_empty() {
+        if self_move.is_empty() && !born_in_cgroup {
             cgroup.add_process(sandbox_pid).map_err(|error| {
                 setup_failure(
                     "add the sandbox to its cgroup",
@@ -619,6 +641,24 @@ impl Supervisor {
             }));
         }
         Ok(self_move)
+    }
+
+    /// On cgroup v2, makes the attempt's cgroup before the sandbox is forked
+    /// and returns its directory, for the init to be born inside; elsewhere
+    /// `None` (the cgroup is made while the init sets up).
+    fn cgroup_before_fork(&mut self, spec: &JobSpec) -> Result<Option<OwnedFd>, Box<Observed>> {
+        if !crate::rootless::cgroup_is_v2(spec) {
+            return Ok(None);
+        }
+        let cgroup = self.cgroup.insert(create_job_cgroup(spec)?);
+        cgroup.open_for_clone().map_err(|error| {
+            setup_failure(
+                "open the cgroup's directory",
+                cgroup.path_description(),
+                error.io_error().and_then(std::io::Error::raw_os_error),
+                error_chain(&error),
+            )
+        })
     }
 
     /// The job reports its progress.
@@ -766,6 +806,31 @@ impl Supervisor {
 }
 
 /// The sandbox's file system for `spec`.
+/// A failed setup step of the supervisor's, as the attempt's outcome.
+fn setup_failure(step: &str, path: String, errno: Option<i32>, message: String) -> Box<Observed> {
+    Box::new(Observed {
+        setup_failure: Some(SetupFailure {
+            step: step.into(),
+            path,
+            errno,
+            message,
+        }),
+        ..Observed::default()
+    })
+}
+
+/// Makes the cgroup of one attempt of the job of `spec`, with its limits.
+fn create_job_cgroup(spec: &JobSpec) -> Result<Box<dyn JobCgroup>, Box<Observed>> {
+    crate::rootless::create_cgroup(spec).map_err(|error| {
+        setup_failure(
+            "create cgroup",
+            format!("{}/{}", spec.cgroup_parent, spec.id),
+            None,
+            error_chain(&error),
+        )
+    })
+}
+
 fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
     let mut rootfs = RootfsPlan::new(work);
     rootfs.hidden.push(spec.state_dir.clone());

@@ -27,6 +27,8 @@ pub enum CgroupOp {
     },
     /// Opening `tasks` for a process to move itself in (v1).
     OpenTasks,
+    /// Opening the cgroup's directory for a child to be born inside (v2).
+    OpenDirectory,
     /// Reading the list of processes (`cgroup.procs`).
     ListProcesses,
     /// Sending a signal to one process of the cgroup.
@@ -61,6 +63,7 @@ impl fmt::Display for CgroupOp {
             CgroupOp::SetLimit => f.write_str("set a limit"),
             CgroupOp::AddProcess { pid } => write!(f, "move process {pid} into the cgroup"),
             CgroupOp::OpenTasks => f.write_str("open the cgroup's tasks file"),
+            CgroupOp::OpenDirectory => f.write_str("open the cgroup's directory"),
             CgroupOp::ListProcesses => f.write_str("list the processes"),
             CgroupOp::Signal { pid, signal } => write!(f, "send signal {signal} to process {pid}"),
             CgroupOp::Freeze => f.write_str("freeze the cgroup"),

@@ -77,6 +77,18 @@ pub trait JobCgroup: Send + Sync {
         Ok(None)
     }
 
+    /// A descriptor of the cgroup's directory for `clone3(CLONE_INTO_CGROUP)`,
+    /// so that the job's first process is born inside, with no move at all (v2,
+    /// where a move by pid takes the kernel's global threadgroup lock and a
+    /// self-move is not allowed). `None` where that is not how it is done.
+    ///
+    /// # Errors
+    ///
+    /// [`CgroupError::Io`] if the directory cannot be opened.
+    fn open_for_clone(&self) -> Result<Option<std::os::fd::OwnedFd>, CgroupError> {
+        Ok(None)
+    }
+
     /// The processes in the cgroup (`cgroup.procs`; on v1 the union over the
     /// hierarchies), sorted on v1, in kernel order on v2.
     ///

@@ -66,6 +66,17 @@ impl CgroupRoot {
         CgroupRoot::at(DEFAULT_CGROUP_ROOT)
     }
 
+    /// The host's cgroup v2 hierarchy, wherever it is mounted (at one of
+    /// [`UNIFIED_MOUNTS`](super::UNIFIED_MOUNTS): alone, or beside v1 on a
+    /// hybrid host); `None` if there is none.
+    pub fn unified() -> Option<CgroupRoot> {
+        super::UNIFIED_MOUNTS.iter().find_map(|mount| {
+            CgroupRoot::at(mount)
+                .ok()
+                .filter(|root| root.version() == CgroupVersion::V2)
+        })
+    }
+
     /// Detects the cgroup layout at `root`: v2 if `root` is a cgroup2 mount
     /// (by `statfs` magic), else v1 with whichever of `memory`, `pids`, `cpu`,
     /// `cpuacct` and `freezer` are cgroup mounts under it. On a hybrid host

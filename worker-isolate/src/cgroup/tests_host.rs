@@ -353,15 +353,9 @@ fn host_v2_kill_file_and_freezer_paths() {
     if !privileged("host_v2_kill_file_and_freezer_paths") {
         return;
     }
-    let root = match CgroupRoot::detect() {
-        Ok(root) if root.version() == CgroupVersion::V2 => root,
-        _ => match CgroupRoot::at("/sys/fs/cgroup/unified") {
-            Ok(root) if root.version() == CgroupVersion::V2 => root,
-            _ => {
-                eprintln!("host_v2_kill_file_and_freezer_paths: skipped: no cgroup2 hierarchy");
-                return;
-            }
-        },
+    let Some(root) = CgroupRoot::unified() else {
+        eprintln!("host_v2_kill_file_and_freezer_paths: skipped: no cgroup2 hierarchy");
+        return;
     };
     let parent = TestParent::new(&root);
     let script = "for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; wait";

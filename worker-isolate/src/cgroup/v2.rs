@@ -249,6 +249,16 @@ impl JobCgroup for V2Job {
         format!("cgroup v2 {}", self.dir.display())
     }
 
+    fn open_for_clone(&self) -> Result<Option<std::os::fd::OwnedFd>, CgroupError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY)
+            .open(&self.dir)
+            .map(|dir| Some(dir.into()))
+            .map_err(|source| CgroupError::io(CgroupOp::OpenDirectory, &self.dir, source))
+    }
+
     fn add_process(&self, pid: i32) -> Result<(), CgroupError> {
         let tgid = u64::try_from(pid)
             .ok()
