@@ -12,6 +12,9 @@
 //! table. The start→exit distributions are drawn to `target/bench/start_exit.svg`.
 //! Groups for `--only`: start_exit, big_app, throughput, output, follow, stop,
 //! footprint, open_list. `--no-peers` skips the peers (for profiling our side).
+//! `--pause-ms N` pauses N ms before every start→exit run (ours and the peers'),
+//! so that each starts on an idle machine, as an application starting a job now
+//! and then does, instead of back to back.
 //!
 //! Needs root (namespaces and cgroups). bubblewrap comes from
 //! `apt-get install -y bubblewrap`; without it its columns say "skipped".
@@ -139,11 +142,14 @@ struct Options {
     peers: bool,
     svg: Option<PathBuf>,
     state_parent: PathBuf,
+    /// Idle time before every start→exit run.
+    pause: std::time::Duration,
 }
 
 const USAGE: &str = "usage: bench [--quick] [--json] [--only GROUP,...] [--no-peers] [--svg PATH]\n\
-             [--state-parent DIR]\n\
+             [--state-parent DIR] [--pause-ms N]\n\
 groups: start_exit, big_app, throughput, output, follow, stop, footprint, open_list\n\
+--pause-ms N: N ms of idle before every start_exit run (default 0: back to back)\n\
 state directories go in a temporary directory under DIR (default /var/tmp, beside the\n\
 library's default /var/lib/workernator, else $TMPDIR)";
 
@@ -156,6 +162,7 @@ impl Options {
             peers: true,
             svg: None,
             state_parent: default_state_parent(),
+            pause: std::time::Duration::ZERO,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -177,6 +184,13 @@ impl Options {
                 }
                 "--svg" => options.svg = Some(args.next().ok_or(USAGE)?.into()),
                 "--state-parent" => options.state_parent = args.next().ok_or(USAGE)?.into(),
+                "--pause-ms" => {
+                    let value = args.next().ok_or(USAGE)?;
+                    let ms: u64 = value.parse().map_err(|_| {
+                        format!("--pause-ms takes milliseconds, not '{value}'\n{USAGE}")
+                    })?;
+                    options.pause = std::time::Duration::from_millis(ms);
+                }
                 "--help" | "-h" => {
                     println!("{USAGE}");
                     std::process::exit(0);
@@ -345,8 +359,14 @@ impl Bench {
         let blocks = counts.start_exit.div_ceil(counts.block);
         progress(format!(
             "start_exit: {} runs of ours and of each peer, in {blocks} blocks of {} per tool \
-             (tools taking turns), the first {} of each block dropped",
-            counts.start_exit, counts.block, counts.warmup
+             (tools taking turns), the first {} of each block dropped{}",
+            counts.start_exit,
+            counts.block,
+            counts.warmup,
+            match self.options.pause.as_millis() {
+                0 => String::new(),
+                ms => format!(", {ms} ms of idle before each run"),
+            }
         ));
         let peers: Vec<&Peer> = match &self.peers {
             Some(peers) => [&*peers.bwrap, &peers.unshare, &peers.spawn]
@@ -366,6 +386,9 @@ impl Bench {
             for turn in 0..tools {
                 let tool = (block + turn) % tools;
                 for run in 0..counts.warmup + counts.block {
+                    if !self.options.pause.is_zero() {
+                        tokio::time::sleep(self.options.pause).await;
+                    }
                     let elapsed = if tool == 0 {
                         noop_once(&self.runner).await?
                     } else {
@@ -385,8 +408,14 @@ impl Bench {
             "ms",
             Better::Lower,
             &ours,
-            "runner.start(Noop) until wait() returns: pid, mount, uts, ipc and net namespaces, \
-             pivoted read-only root, cgroup with memory, pids and cpu limits",
+            format!(
+                "runner.start(Noop) until wait() returns: pid, mount, uts, ipc and net \
+                 namespaces, pivoted read-only root, cgroup with memory, pids and cpu limits{}",
+                match self.options.pause.as_millis() {
+                    0 => String::new(),
+                    ms => format!(" (each run after {ms} ms of idle)"),
+                }
+            ),
         );
         self.chart.push(svg::Series {
             name: "workernator".into(),
