@@ -1,4 +1,4 @@
-//! The seccomp deny list of every sandbox, built with seccompiler.
+//! The seccomp deny list of every sandbox.
 //!
 //! Everything not listed is allowed: the list takes away what an unprivileged
 //! process should never need and what has been the way out of containers
@@ -6,22 +6,22 @@
 //! userfaultfd, perf, keyrings, new namespaces). Most of it also needs
 //! capabilities the job does not have; the filter is the second wall.
 //!
-//! Three filters are installed, all evaluated on every system call:
-//! - the deny list, answering `EPERM`;
-//! - `clone3` answering `ENOSYS`: its flags sit in memory a filter cannot
-//!   read, and `ENOSYS` makes libc fall back to `clone`, whose flags the deny
-//!   list checks (the approach of Docker's and systemd's filters);
-//! - on x86-64, every x32 system call (numbers with bit 30 set) answering
-//!   `ENOSYS`, since the deny list is written in x86-64 numbers. Other
-//!   architectures (i386 through `int 0x80`) are killed by seccompiler's
-//!   architecture check.
+//! One filter is installed ([`program`] lays it out), answering:
+//! - `EPERM` for the deny list;
+//! - `ENOSYS` for `clone3`: its flags sit in memory a filter cannot read, and
+//!   `ENOSYS` makes libc fall back to `clone`, whose flags the deny list
+//!   checks (the approach of Docker's and systemd's filters);
+//! - on x86-64, `ENOSYS` for every x32 system call (numbers with bit 30 set),
+//!   since the list is written in x86-64 numbers. Other architectures (i386
+//!   through `int 0x80`) kill the process.
+
+mod program;
+#[cfg(test)]
+mod tests_equivalence;
 
 use crate::error::SetupError;
-use seccompiler::{
-    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
-    SeccompRule, TargetArch,
-};
-use std::collections::BTreeMap;
+use program::Verdict;
+use seccompiler::BpfProgram;
 
 /// Namespace flags that `clone` may not carry, with their names.
 const NAMESPACE_FLAGS: [(u64, &str); 8] = [
@@ -124,54 +124,6 @@ fn always_denied() -> Vec<(&'static str, i64)> {
     list
 }
 
-fn condition(
-    arg: u8,
-    op: SeccompCmpOp,
-    value: u64,
-) -> Result<SeccompCondition, seccompiler::BackendError> {
-    SeccompCondition::new(arg, SeccompCmpArgLen::Qword, op, value)
-}
-
-/// Every rule of the deny list, by system call number.
-fn deny_rules() -> Result<BTreeMap<i64, Vec<SeccompRule>>, seccompiler::BackendError> {
-    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = always_denied()
-        .into_iter()
-        .map(|(_, number)| (number, Vec::new()))
-        .collect();
-    // clone(flags, ...) with any namespace flag: one rule per flag (rules are ORed).
-    let clone_rules = NAMESPACE_FLAGS
-        .iter()
-        .map(|&(flag, _)| SeccompRule::new(vec![condition(0, SeccompCmpOp::MaskedEq(flag), flag)?]))
-        .collect::<Result<Vec<_>, _>>()?;
-    rules.insert(libc::SYS_clone, clone_rules);
-    // ioctl(fd, TIOCSTI) pushes input into a terminal; TIOCLINUX too on consoles.
-    let ioctl_rules = [libc::TIOCSTI, 0x541C /* TIOCLINUX */]
-        .into_iter()
-        .map(|request| {
-            SeccompRule::new(vec![SeccompCondition::new(
-                1,
-                SeccompCmpArgLen::Dword,
-                SeccompCmpOp::Eq,
-                request,
-            )?])
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    rules.insert(libc::SYS_ioctl, ioctl_rules);
-    // personality: only querying and the plain Linux personalities, so that
-    // READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE cannot weaken the job's memory layout.
-    rules.insert(
-        libc::SYS_personality,
-        vec![SeccompRule::new(vec![
-            condition(0, SeccompCmpOp::Ne, 0)?,
-            condition(0, SeccompCmpOp::Ne, 0x0008)?,
-            condition(0, SeccompCmpOp::Ne, 0x0002_0000)?,
-            condition(0, SeccompCmpOp::Ne, 0x0002_0008)?,
-            condition(0, SeccompCmpOp::Ne, 0xffff_ffff)?,
-        ])?],
-    );
-    Ok(rules)
-}
-
 /// What the deny list denies, for documentation and for tests.
 pub fn deny_list() -> Vec<DeniedSyscall> {
     let mut list: Vec<DeniedSyscall> = always_denied()
@@ -205,74 +157,40 @@ pub fn deny_list() -> Vec<DeniedSyscall> {
     list
 }
 
-fn target_arch() -> Result<TargetArch, seccompiler::BackendError> {
-    TargetArch::try_from(std::env::consts::ARCH)
-}
+/// The ioctl requests the deny list refuses: typing into, or controlling, the
+/// terminal of someone else.
+const DENIED_IOCTLS: &[u32] = &[libc::TIOCSTI as u32, 0x541C /* TIOCLINUX */];
 
-fn compile(
-    rules: BTreeMap<i64, Vec<SeccompRule>>,
-    errno: i32,
-) -> Result<BpfProgram, seccompiler::Error> {
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Errno(errno as u32),
-        target_arch()?,
-    )?;
-    Ok(filter.try_into()?)
-}
+/// personality(2) values allowed: querying (0xffffffff), PER_LINUX (0),
+/// PER_LINUX32 (8), each also with UNAME26 (0x20000).
+const ALLOWED_PERSONALITIES: &[u32] = &[0, 0x0008, 0x0002_0000, 0x0002_0008, 0xffff_ffff];
 
-/// The three programs, in the order they are installed.
-pub(crate) fn programs() -> Result<Vec<BpfProgram>, seccompiler::Error> {
-    let mut programs = vec![
-        compile(deny_rules()?, libc::EPERM)?,
-        compile(
-            BTreeMap::from([(libc::SYS_clone3, Vec::new())]),
-            libc::ENOSYS,
-        )?,
-    ];
-    #[cfg(target_arch = "x86_64")]
-    programs.push(x32_guard());
-    Ok(programs)
-}
-
-/// A hand-written program: on x86-64, any system call number with the x32
-/// bit set gets `ENOSYS`; anything else is allowed (and left to the others).
-#[cfg(target_arch = "x86_64")]
-fn x32_guard() -> BpfProgram {
-    use seccompiler::sock_filter;
-    const AUDIT_ARCH_X86_64: u32 = 62 | 0x8000_0000 | 0x4000_0000;
-    const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-    let stmt = |code: u32, k: u32| sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    };
-    let jump = |code: u32, k: u32, jt: u8, jf: u8| sock_filter {
-        code: code as u16,
-        jt,
-        jf,
-        k,
-    };
-    let (ld_abs, jeq_k, jge_k, ret_k) = (
-        libc::BPF_LD | libc::BPF_W | libc::BPF_ABS,
-        libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
-        libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K,
-        libc::BPF_RET | libc::BPF_K,
-    );
-    vec![
-        // seccomp_data: nr at offset 0, arch at offset 4.
-        stmt(ld_abs, 4),
-        jump(jeq_k, AUDIT_ARCH_X86_64, 0, 2),
-        stmt(ld_abs, 0),
-        jump(jge_k, X32_SYSCALL_BIT, 1, 0),
-        stmt(ret_k, libc::SECCOMP_RET_ALLOW),
-        stmt(
-            ret_k,
-            libc::SECCOMP_RET_ERRNO | (libc::ENOSYS as u32 & libc::SECCOMP_RET_DATA),
+/// Every listed system call with what it gets.
+fn entries() -> Vec<(i64, Verdict)> {
+    let mut entries: Vec<(i64, Verdict)> = always_denied()
+        .into_iter()
+        .map(|(_, number)| (number, Verdict::Errno(libc::EPERM)))
+        .collect();
+    let namespaces = NAMESPACE_FLAGS
+        .iter()
+        .fold(0u32, |mask, &(flag, _)| mask | flag as u32);
+    entries.extend([
+        (libc::SYS_clone, Verdict::ErrnoIfArg0Has(namespaces)),
+        (libc::SYS_clone3, Verdict::Errno(libc::ENOSYS)),
+        (libc::SYS_ioctl, Verdict::ErrnoIfArg1LowIs(DENIED_IOCTLS)),
+        (
+            libc::SYS_personality,
+            Verdict::ErrnoUnlessArg0Is(ALLOWED_PERSONALITIES),
         ),
-    ]
+    ]);
+    entries
+}
+
+/// The program installed in every sandbox.
+pub(crate) fn programs() -> Result<Vec<BpfProgram>, String> {
+    program::build(&entries())
+        .map(|program| vec![program])
+        .map_err(|error| error.to_string())
 }
 
 /// Installs the deny list on the calling thread and, through fork, on every
@@ -283,7 +201,7 @@ pub fn install_deny_list() -> Result<(), SetupError> {
         SetupError::new(
             "build the seccomp filter",
             "/proc/self/status",
-            std::io::Error::other(error.to_string()),
+            std::io::Error::other(error),
         )
     })?;
     for program in &programs {
