@@ -54,7 +54,7 @@ pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {
         paths.clear_active()?;
         return Ok(Reconciled::Removed);
     }
-    let status = match state::read_json::<JobStatus>(&paths.status()) {
+    let status = match state::read_locked::<JobStatus>(&paths.status()) {
         Ok(status) => Some(status),
         Err(StateError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
         Err(StateError::Corrupt { .. }) => return Ok(Reconciled::Corrupt),
@@ -110,7 +110,7 @@ pub(crate) fn mark_unstarted_lost(paths: &JobPaths, reason: &str) -> Result<(), 
         LockAttempt::Taken(lock) => lock,
         LockAttempt::Held | LockAttempt::Missing => return Ok(()),
     };
-    let status: JobStatus = state::read_json(&paths.status())?;
+    let status: JobStatus = state::read_locked(&paths.status())?;
     if !crate::admit::never_started(&status) {
         return Ok(());
     }
@@ -159,6 +159,6 @@ fn mark_lost(
         }
     }
     status.finish(ExitReason::Lost { reason });
-    state::write_json_atomic(&paths.status(), &status)?;
+    state::write_in_place(&paths.status(), &status)?;
     paths.clear_active()
 }

@@ -315,7 +315,7 @@ impl Runner {
             .inspect(|()| crash::point("created"))
             .and_then(|()| state::write_json_atomic(&paths.spec(), &spec))
             .inspect(|()| crash::point("spec"))
-            .and_then(|()| state::write_json_atomic(&paths.status(), &status))
+            .and_then(|()| state::write_in_place(&paths.status(), &status))
             .inspect(|()| crash::point("status"));
         if let Err(error) = recorded {
             let _ = std::fs::remove_dir_all(paths.dir());
@@ -382,7 +382,7 @@ impl Runner {
         let recorded = JobLock::create(&paths).and_then(|lock| {
             paths.create()?;
             state::write_json_atomic(&paths.spec(), &spec)?;
-            state::write_json_atomic(&paths.status(), status)?;
+            state::write_in_place(&paths.status(), status)?;
             // Queued jobs have a lock file nobody holds: the admission thread
             // takes it to start the job.
             drop(lock);
@@ -433,7 +433,7 @@ impl Runner {
     /// be read.
     pub fn attach<J: Job>(&self, id: &JobId) -> Result<JobHandle<J>, AttachError> {
         let paths = self.inner.state.job(id);
-        let status: JobStatus = match state::read_json(&paths.status()) {
+        let status: JobStatus = match state::read_locked(&paths.status()) {
             Ok(status) => status,
             Err(StateError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 return Err(AttachError::NotFound { id: id.clone() });
@@ -496,7 +496,7 @@ impl Runner {
         let mut listed = Vec::new();
         for id in ids {
             let path = self.inner.state.job(id).status();
-            match state::read_json::<JobStatus>(&path) {
+            match state::read_locked::<JobStatus>(&path) {
                 Ok(status) => {
                     if state.is_none_or(|wanted| status.state == wanted) {
                         listed.push(ListedJob::Job(Box::new(status)));

@@ -2,7 +2,8 @@
 //! more.
 //!
 //! One inotify watch on the job's directory reports every write to the log
-//! (`IN_MODIFY`), the status being replaced (`IN_MOVED_TO` of `status.json`) and
+//! (`IN_MODIFY`), the status being rewritten (`IN_MODIFY`/`IN_CLOSE_WRITE` of
+//! `status.json`, or `IN_MOVED_TO` when it is replaced: see `state::in_place`) and
 //! the supervisor's lock being closed or removed (a second watch, on the lock
 //! file `<state>/active/<id>` itself: the supervisor holds it open for its whole
 //! life and removes it last). The watches belong to the process's shared
@@ -108,7 +109,7 @@ pub(crate) async fn wait_for_change(
 /// The supervisor appends its last record before it writes the final status, so
 /// once this is true, reading to the end of the log reads everything.
 pub(super) fn job_ended(id: &JobId, paths: &JobPaths) -> Result<bool, LogError> {
-    let status: JobStatus = match state::read_json(&paths.status()) {
+    let status: JobStatus = match state::read_locked(&paths.status()) {
         Ok(status) => status,
         Err(StateError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
             return Ok(true);

@@ -64,7 +64,8 @@ impl Inbox {
 /// Which events of a watched file matter, and whether each may end the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Interest {
-    /// A job directory: writes to the log, and the status being replaced.
+    /// A job directory: writes to the log, and the status being rewritten in
+    /// place (`IN_MODIFY`, `IN_CLOSE_WRITE`) or replaced (`IN_MOVED_TO`).
     JobDir,
     /// A job's lock file: closed by its holder, or removed.
     LockFile,
@@ -91,7 +92,7 @@ impl Interest {
 const STATUS_FILE: &str = "status.json";
 
 /// Whether an event on a watch of `interest` may mean the job has ended: the
-/// status was replaced, the lock was closed or removed, or the watched file
+/// status was rewritten or replaced (any event naming it), the lock was closed or removed, or the watched file
 /// itself went away.
 pub(super) fn event_may_end(interest: Interest, mask: AddWatchFlags, name: Option<&[u8]>) -> bool {
     let gone =
@@ -289,6 +290,9 @@ mod tests {
         use AddWatchFlags as F;
         assert!(!may_end(Interest::JobDir, F::IN_MODIFY, "output.log"));
         assert!(may_end(Interest::JobDir, F::IN_MOVED_TO, "status.json"));
+        // Rewritten in place (see state::in_place).
+        assert!(may_end(Interest::JobDir, F::IN_MODIFY, "status.json"));
+        assert!(may_end(Interest::JobDir, F::IN_CLOSE_WRITE, "status.json"));
         assert!(!may_end(
             Interest::JobDir,
             F::IN_MOVED_TO,
@@ -374,6 +378,23 @@ mod tests {
         third.watch(dir.path(), Interest::JobDir).unwrap();
         std::fs::write(dir.path().join("output.log"), b"x").unwrap();
         assert!(!wait(&third));
+    }
+
+    #[test]
+    fn a_status_rewritten_in_place_wakes_a_follower() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status.json");
+        crate::state::write_in_place(&status, &vec![1]).unwrap();
+        let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&status).unwrap());
+        let mut follower = Subscription::new().unwrap();
+        follower.watch(dir.path(), Interest::JobDir).unwrap();
+        crate::state::write_in_place(&status, &vec![2]).unwrap();
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&status).unwrap()),
+            inode,
+            "rewritten, not replaced"
+        );
+        assert!(wait(&follower), "a rewrite may end the job");
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   moment it creates the job until the supervisor runs (the starter hands the
 //!   locked file to the supervisor as descriptor 3, so there is no gap), then the
 //!   supervisor for its whole life.
-//! - Only the lock holder writes `status.json` (atomically), cleans up the job's
+//! - Only the lock holder writes `status.json` (in place, under
+//!   its own `flock`: see the `in_place` module), cleans up the job's
 //!   cgroup and work directory, or removes the lock file once the job is finished.
 //! - An unfinished job whose lock anyone can take has lost its supervisor: the
 //!   taker marks it lost and cleans up. The kernel drops the lock when its holder

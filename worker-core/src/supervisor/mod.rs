@@ -67,7 +67,7 @@ pub(crate) fn run_with(job_dir: PathBuf, network_namespace: Option<OwnedFd>) -> 
             return 1;
         }
     };
-    let mut status: JobStatus = match state::read_json(&paths.status()) {
+    let mut status: JobStatus = match state::read_locked(&paths.status()) {
         Ok(status) => status,
         Err(error) => {
             eprintln!("workernator supervisor: {error}");
@@ -245,7 +245,7 @@ impl Supervisor {
     /// after it (`stop_seen`). One of the two sides always sees the other.
     /// Until one such write succeeds, the file is looked for after every try.
     fn write_status(&mut self) -> Result<(), String> {
-        let written = state::write_json_atomic(&self.paths.status(), &self.status)
+        let written = state::write_in_place(&self.paths.status(), &self.status)
             .map_err(|error| error.to_string());
         if !self.announced {
             self.announced = written.is_ok();
