@@ -50,7 +50,8 @@ pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {
         LockAttempt::Missing => return Ok(Reconciled::Finished),
     };
     if !paths.dir().exists() {
-        // The starter died right after taking the lock.
+        // Its directory was removed from under it (the lock is created in
+        // it, so a starter never leaves a marker without one).
         paths.clear_active()?;
         return Ok(Reconciled::Removed);
     }

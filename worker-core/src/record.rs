@@ -115,7 +115,8 @@ mod tests {
     fn recorded_job(dir: &std::path::Path, limits: Limits) -> JobHandle<Add> {
         let id: JobId = ID.parse().unwrap();
         let paths = StateDir::open(dir).unwrap().job(&id);
-        paths.create().unwrap();
+        paths.create_dir().unwrap();
+        paths.create_work().unwrap();
         // From JSON, as the starter writes it: fields with defaults may be left out.
         let spec: JobSpec = serde_json::from_value(serde_json::json!({
             "format": JobSpec::FORMAT,

@@ -306,12 +306,20 @@ impl Runner {
         if let Some(admission) = admission {
             return self.queue(admission, job_spec_queued(spec), &mut status);
         }
-        // The order matters for a crash at any point (see reconcile): lock first,
-        // so the job is never unaccounted for; the supervisor last.
-        let lock = JobLock::create(&paths).map_err(StartError::State)?;
+        // The order matters for a crash at any point (see reconcile): lock first
+        // (in the new job directory, linked as the active marker once held), so
+        // the job is never unaccounted for; the supervisor last.
+        paths.create_dir().map_err(StartError::State)?;
+        let lock = match JobLock::create(&paths) {
+            Ok(lock) => lock,
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(paths.dir());
+                return Err(StartError::State(error));
+            }
+        };
         crash::point("locked");
         let recorded = paths
-            .create()
+            .create_work()
             .inspect(|()| crash::point("created"))
             .and_then(|()| state::write_json_atomic(&paths.spec(), &spec))
             .inspect(|()| crash::point("spec"))
@@ -379,8 +387,9 @@ impl Runner {
         }
         status.state = JobState::Queued;
         status.waiting = scheduler.why_waiting(&id).map(|why| why.to_string());
-        let recorded = JobLock::create(&paths).and_then(|lock| {
-            paths.create()?;
+        let recorded = paths.create_dir().and_then(|()| {
+            let lock = JobLock::create(&paths)?;
+            paths.create_work()?;
             state::write_json_atomic(&paths.spec(), &spec)?;
             state::write_in_place(&paths.status(), status)?;
             // Queued jobs have a lock file nobody holds: the admission thread
@@ -591,7 +600,7 @@ mod tests {
         for n in 0..count {
             let id = JobId::generate().unwrap();
             let paths = state.job(&id);
-            paths.create().unwrap();
+            paths.create_dir().unwrap();
             let mut status = JobStatus::starting(id, "Fake".into(), 1, Timestamp::now());
             if n % 3 == 0 {
                 status.finish(ExitReason::Succeeded);
@@ -599,7 +608,7 @@ mod tests {
             write_json_atomic(&paths.status(), &status).unwrap();
         }
         let corrupt = JobId::generate().unwrap();
-        state.job(&corrupt).create().unwrap();
+        state.job(&corrupt).create_dir().unwrap();
         std::fs::write(state.job(&corrupt).status(), b"{ not json").unwrap();
 
         let order: Vec<JobId> = StateDir::ids_in(&state.jobs_dir()).unwrap();

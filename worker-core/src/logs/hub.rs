@@ -83,7 +83,13 @@ impl Interest {
                     | AddWatchFlags::IN_MOVE_SELF
                     | AddWatchFlags::IN_ONLYDIR
             }
-            Interest::LockFile => AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_DELETE_SELF,
+            // The marker's removal only drops a link (the job directory keeps
+            // another): IN_ATTRIB reports the link count changing.
+            Interest::LockFile => {
+                AddWatchFlags::IN_CLOSE_WRITE
+                    | AddWatchFlags::IN_ATTRIB
+                    | AddWatchFlags::IN_DELETE_SELF
+            }
         }
     }
 }
@@ -102,7 +108,9 @@ pub(super) fn event_may_end(interest: Interest, mask: AddWatchFlags, name: Optio
     }
     match interest {
         Interest::JobDir => name == Some(STATUS_FILE.as_bytes()),
-        Interest::LockFile => mask.contains(AddWatchFlags::IN_CLOSE_WRITE),
+        Interest::LockFile => {
+            mask.intersects(AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_ATTRIB)
+        }
     }
 }
 
@@ -407,6 +415,19 @@ mod tests {
         drop(std::fs::File::options().write(true).open(&lock).unwrap());
         assert!(wait(&follower));
         std::fs::remove_file(&lock).unwrap();
+        assert!(wait(&follower));
+    }
+
+    #[test]
+    fn the_active_marker_removed_while_the_job_dir_keeps_the_lock_may_end_the_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let active = dir.path().join("active");
+        std::fs::write(&active, b"").unwrap();
+        std::fs::hard_link(&active, dir.path().join("lock")).unwrap();
+        let mut follower = Subscription::new().unwrap();
+        follower.watch(&active, Interest::LockFile).unwrap();
+        // No IN_DELETE_SELF: the inode lives on under its other name.
+        std::fs::remove_file(&active).unwrap();
         assert!(wait(&follower));
     }
 }

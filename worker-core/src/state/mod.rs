@@ -6,6 +6,7 @@
 //! <state>/jobs/<id>/output.log    framed output records (append-only)
 //! <state>/jobs/<id>/result.json   the typed output, serialized
 //! <state>/jobs/<id>/work/         the job's writable directory
+//! <state>/jobs/<id>/lock          the job's lock (a second link to the inode below)
 //! <state>/active/<id>             the job's lock; present while it is not finished
 //! ```
 //!
