@@ -105,15 +105,16 @@ fn a_rootless_job_returns_its_typed_output_and_says_how_it_ran() {
         // Without a cgroup, cpu time still comes from the supervisor's accounting.
         assert!(status.usage.is_some(), "usage recorded");
     }
-    assert!(
-        !test
-            .dir
-            .path()
-            .join("jobs")
-            .join(job.id().as_str())
-            .join("work")
-            .exists(),
-        "work dir removed"
+    let work = test
+        .dir
+        .path()
+        .join("jobs")
+        .join(job.id().as_str())
+        .join("work");
+    assert_eq!(
+        std::fs::read_dir(work).unwrap().count(),
+        0,
+        "work dir emptied"
     );
 }
 
@@ -362,7 +363,11 @@ fn stopping_a_rootless_job_leaves_nothing_behind() {
     });
     assert_eq!(mounts(), mounts_before, "no mount left on the host");
     let job_dir = test.dir.path().join("jobs").join(job.id().as_str());
-    assert!(!job_dir.join("work").exists(), "work dir removed");
+    assert_eq!(
+        std::fs::read_dir(job_dir.join("work")).unwrap().count(),
+        0,
+        "work dir emptied"
+    );
     let dir = test.dir.path().to_path_buf();
     drop(test);
     assert!(

@@ -63,14 +63,15 @@ fn the_sandbox_is_isolated() {
         view.devices
     );
     assert!(test.cgroup_left(job.id().as_str()).is_empty());
-    assert!(
-        !test
-            .dir
-            .path()
-            .join("jobs")
-            .join(job.id().as_str())
-            .join("work")
-            .exists(),
-        "work dir removed"
+    let work = test
+        .dir
+        .path()
+        .join("jobs")
+        .join(job.id().as_str())
+        .join("work");
+    assert_eq!(
+        std::fs::read_dir(work).unwrap().count(),
+        0,
+        "work dir emptied"
     );
 }

@@ -121,7 +121,7 @@ pub(crate) fn mark_unstarted_lost(paths: &JobPaths, reason: &str) -> Result<(), 
     Ok(())
 }
 
-/// Kills whatever is left in the job's cgroup, removes it and the work dir, and
+/// Kills whatever is left in the job's cgroup, removes it, empties the work dir, and
 /// records the job as lost. The caller holds the job's lock.
 fn mark_lost(
     paths: &JobPaths,
@@ -153,10 +153,8 @@ fn mark_lost(
         )),
     }
     if !spec.keep_work_dir {
-        match fs::remove_dir_all(paths.work()) {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(error) => reason.push_str(&format!("; its work dir could not be removed: {error}")),
+        if let Err(error) = paths.empty_work() {
+            reason.push_str(&format!("; its work dir could not be emptied: {error}"));
         }
     }
     status.finish(ExitReason::Lost { reason });

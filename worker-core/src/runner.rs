@@ -113,7 +113,8 @@ pub enum ListedJob {
 impl Runner {
     /// Opens (creating if needed) the state directory of `config`, and reconciles
     /// it with reality: every unfinished job whose supervisor is gone is marked
-    /// lost, and what is left of it (processes, cgroup, work dir) is removed. Jobs
+    /// lost, and what is left of it is removed (processes, cgroup, the work
+    /// dir's contents). Jobs
     /// whose supervisors live are left running; [`attach`](Runner::attach) to them.
     ///
     /// # Errors

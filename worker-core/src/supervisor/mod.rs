@@ -689,7 +689,7 @@ impl Supervisor {
     }
 
     /// Records the job's end: the result, a last log record, the work dir
-    /// removed, the final status, and the lock file gone.
+    /// emptied, the final status, and the active marker gone.
     fn finish(&mut self, exit: ExitReason, output: Option<Vec<u8>>) -> i32 {
         let mut exit = exit;
         if let Some(output) = output {
@@ -714,14 +714,11 @@ impl Supervisor {
         }
         self.append_output(OutputStream::System, summary.as_bytes());
         if !self.keep_work_dir {
-            let work = self.paths.work();
-            if let Err(error) = std::fs::remove_dir_all(&work) {
-                if error.kind() != std::io::ErrorKind::NotFound {
-                    eprintln!(
-                        "workernator supervisor: cannot remove {}: {error}",
-                        work.display()
-                    );
-                }
+            if let Err(error) = self.paths.empty_work() {
+                eprintln!(
+                    "workernator supervisor: cannot empty {}: {error}",
+                    self.paths.work().display()
+                );
             }
         }
         self.status.waiting = None;
