@@ -63,15 +63,6 @@ fn the_sandbox_is_isolated() {
         view.devices
     );
     assert!(test.cgroup_left(job.id().as_str()).is_empty());
-    let work = test
-        .dir
-        .path()
-        .join("jobs")
-        .join(job.id().as_str())
-        .join("work");
-    assert_eq!(
-        std::fs::read_dir(work).unwrap().count(),
-        0,
-        "work dir emptied"
-    );
+    let left = test.work_left(job.id().as_str());
+    assert!(left.is_empty(), "work dir emptied: {left:?}");
 }
