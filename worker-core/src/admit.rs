@@ -269,7 +269,8 @@ pub(crate) fn finish_unstarted(paths: &JobPaths, status: &mut JobStatus) -> Resu
     status.next_attempt_at = None;
     status.finish(crate::state::ExitReason::Stopped);
     state::write_in_place(&paths.status(), status)?;
-    let _ = std::fs::remove_dir_all(paths.work());
+    // Emptied, not removed (it never ran, so it is empty): no inode freed.
+    let _ = paths.empty_work();
     paths.clear_active()
 }
 
