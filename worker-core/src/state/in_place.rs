@@ -32,7 +32,7 @@
 //! `status.json`, and a replacement as `IN_MOVED_TO`; they react to all three.
 
 use super::StateError;
-use super::files::write_atomic;
+use super::files::{decode, encode, write_atomic};
 use crate::sys::flock;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -58,21 +58,14 @@ pub(crate) fn read_locked<T: DeserializeOwned>(path: &Path) -> Result<T, StateEr
     file.read_to_end(&mut bytes)
         .map_err(|source| StateError::io("read", path, source))?;
     drop(file);
-    serde_json::from_slice(&bytes).map_err(|source| StateError::Corrupt {
-        path: path.to_owned(),
-        source,
-    })
+    decode(path, &bytes)
 }
 
 /// Writes `value` to `path` in place under an exclusive lock, or replaces the
 /// file when the old or the new text is longer than a page (see the module's
 /// protocol).
 pub(crate) fn write_in_place<T: Serialize>(path: &Path, value: &T) -> Result<(), StateError> {
-    let bytes = serde_json::to_vec(value).map_err(|source| StateError::Corrupt {
-        path: path.to_owned(),
-        source,
-    })?;
-    write_bytes_in_place(path, bytes)
+    write_bytes_in_place(path, encode(path, value)?)
 }
 
 fn write_bytes_in_place(path: &Path, mut bytes: Vec<u8>) -> Result<(), StateError> {
