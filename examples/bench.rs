@@ -19,6 +19,8 @@
 //! Needs root (namespaces and cgroups). bubblewrap comes from
 //! `apt-get install -y bubblewrap`; without it its columns say "skipped".
 
+#[path = "bench/blockgroup.rs"]
+mod blockgroup;
 #[path = "bench/cleanup.rs"]
 mod cleanup;
 #[path = "bench/corpus.rs"]
@@ -257,6 +259,11 @@ struct Bench {
     load_before: String,
     /// Where the state directories are and what creating a file there costs.
     context: String,
+    /// The directory the state directories are made in (see `blockgroup`);
+    /// last, so removed after them.
+    parent: tempfile::TempDir,
+    /// Whether each state directory has a block group of its own.
+    spread: bool,
 }
 
 fn progress(message: impl AsRef<str>) {
@@ -266,9 +273,10 @@ fn progress(message: impl AsRef<str>) {
 impl Bench {
     fn new(options: Options) -> Result<Bench> {
         let cgroup_parent = format!("workernator-bench-{}", std::process::id());
+        let (parent, spread) = blockgroup::spreading_parent(&options.state_parent)?;
         let state = tempfile::Builder::new()
-            .prefix("workernator-bench-")
-            .tempdir_in(&options.state_parent)?;
+            .prefix("state-")
+            .tempdir_in(parent.path())?;
         let counts = if options.quick { &QUICK } else { &FULL };
         let runner = Runner::open(config(state.path(), &cgroup_parent))?;
         Ok(Bench {
@@ -283,6 +291,8 @@ impl Bench {
             chart: Vec::new(),
             load_before: procfs::load_average(),
             context: String::new(),
+            parent,
+            spread,
         })
     }
 
@@ -298,10 +308,15 @@ impl Bench {
         ));
         let (create_median, create_p99) = inode_creation_us(self.state.path())?;
         self.context = format!(
-            "state directories under {} ({}): creating a file there takes {create_median:.0} µs \
-             (p99 {create_p99:.0} µs)",
+            "state directories under {} ({}, {}): creating a file there takes \
+             {create_median:.0} µs (p99 {create_p99:.0} µs)",
             self.options.state_parent.display(),
             procfs::file_system(self.state.path()),
+            if self.spread {
+                "each in a block group of its own"
+            } else {
+                "in their parent's block group"
+            },
         );
         progress(&self.context);
         if create_median > 100.0 {
@@ -713,8 +728,8 @@ impl Bench {
             counts.finished_jobs, counts.real_finished, counts.running_jobs
         ));
         let dir = tempfile::Builder::new()
-            .prefix("workernator-bench-list-")
-            .tempdir_in(&self.options.state_parent)?;
+            .prefix("list-")
+            .tempdir_in(self.parent.path())?;
         let state = dir.path().to_owned();
         self.other_states.push(dir);
         let config = config(&state, &self.cgroup_parent);
@@ -844,11 +859,13 @@ fn config(state: &Path, cgroup_parent: &str) -> Config {
         .limits(Limits::default().cpu_max_cores(1.0))
 }
 
-/// `/var/tmp` if it exists: the same file system (and, on ext4, usually the same
-/// block group) as the library's default state directory `/var/lib/workernator`.
-/// `/tmp` is where test suites churn through thousands of files, and on ext4
-/// without a journal every file created in a block group with many recently freed
-/// inodes pays for skipping them, which would measure the neighbours, not us.
+/// `/var/tmp` if it exists: the same file system as the library's default state
+/// directory `/var/lib/workernator`. Each state directory then gets a block
+/// group of its own where the file system can (see `blockgroup`): `/tmp` and
+/// `/var/tmp` are where test suites and other runs churn through thousands of
+/// files, and on ext4 without a journal every file created in a block group
+/// with many recently freed inodes pays for skipping them, which would measure
+/// the neighbours, not us.
 fn default_state_parent() -> PathBuf {
     let var_tmp = PathBuf::from("/var/tmp");
     if var_tmp.is_dir() {

@@ -58,8 +58,11 @@ fn crash_at(point: &str, mode: AppMode) {
         .collect();
     assert!(active.is_empty(), "{point}: a lost job is finished");
     // (A removed cgroup held no process: the sandbox went with its supervisor.)
-    let work = test.dir.path().join("jobs").join(&id).join("work");
-    assert!(!work.exists(), "{point}: the work directory is removed");
+    let left = test.work_left(&id);
+    assert!(
+        left.is_empty(),
+        "{point}: the work directory is emptied: {left:?}"
+    );
 }
 
 #[test]

@@ -63,14 +63,6 @@ fn the_sandbox_is_isolated() {
         view.devices
     );
     assert!(test.cgroup_left(job.id().as_str()).is_empty());
-    assert!(
-        !test
-            .dir
-            .path()
-            .join("jobs")
-            .join(job.id().as_str())
-            .join("work")
-            .exists(),
-        "work dir removed"
-    );
+    let left = test.work_left(job.id().as_str());
+    assert!(left.is_empty(), "work dir emptied: {left:?}");
 }

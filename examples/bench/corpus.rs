@@ -28,24 +28,32 @@ fn random_id() -> Result<JobId> {
 /// A finished job's directory, read once, to be written again under other ids.
 struct Template {
     files: Vec<(String, Vec<u8>)>,
+    /// Its subdirectories (the emptied work directory), made again empty.
+    dirs: Vec<String>,
 }
 
 impl Template {
     fn read(dir: &Path) -> Result<Template> {
         let mut files = Vec::new();
+        let mut dirs = Vec::new();
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
             if entry.file_type()?.is_file() {
-                let name = entry.file_name().to_string_lossy().into_owned();
                 files.push((name, fs::read(entry.path())?));
+            } else if entry.file_type()?.is_dir() {
+                dirs.push(name);
             }
         }
-        Ok(Template { files })
+        Ok(Template { files, dirs })
     }
 
     fn write(&self, jobs: &Path, id: &JobId) -> Result<()> {
         let dir = jobs.join(id.as_str());
         fs::create_dir(&dir)?;
+        for name in &self.dirs {
+            fs::create_dir(dir.join(name))?;
+        }
         for (name, bytes) in &self.files {
             let path = dir.join(name);
             if name == "spec.json" || name == "status.json" {

@@ -53,7 +53,7 @@ Options:
   --net none|host        Network: loopback only, or the host's
   --timeout <duration>   Stop the job after this long, e.g. 30s or 5m
   --owner <name>         Whose job it is, for fair queueing
-  --keep-workdir         Keep the job's work directory after it ends
+  --keep-workdir         Keep what the job left in its work directory
   --json                 Print the job's status as JSON instead
 ";
 

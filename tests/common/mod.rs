@@ -136,6 +136,16 @@ impl TestRunner {
         None
     }
 
+    /// What is left in a job's work directory, which stays (emptied) once the
+    /// job ended unless it was kept; panics if the directory is gone.
+    pub fn work_left(&self, id: &str) -> Vec<PathBuf> {
+        let work = self.dir.path().join("jobs").join(id).join("work");
+        std::fs::read_dir(&work)
+            .unwrap_or_else(|error| panic!("{}: {error}", work.display()))
+            .map(|entry| entry.unwrap().path())
+            .collect()
+    }
+
     /// Every cgroup directory of the job still present, in any hierarchy.
     pub fn cgroup_left(&self, id: &str) -> Vec<PathBuf> {
         self.cgroup_dirs(id)

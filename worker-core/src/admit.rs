@@ -100,7 +100,7 @@ impl Admission {
     fn settle(&self, state: &StateDir, id: &JobId, our_supervisor: bool) {
         self.scheduler().finished(id);
         let paths = state.job(id);
-        match state::read_json::<JobStatus>(&paths.status()) {
+        match state::read_locked::<JobStatus>(&paths.status()) {
             Ok(status) if never_started(&status) => {}
             _ => return,
         }
@@ -235,7 +235,7 @@ fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Launch, StateError> 
         LockAttempt::Held => return Ok(Launch::Busy),
         LockAttempt::Missing => return Ok(Launch::Gone),
     };
-    let mut status: JobStatus = state::read_json(&paths.status())?;
+    let mut status: JobStatus = state::read_locked(&paths.status())?;
     if !never_started(&status) {
         return Ok(Launch::Gone);
     }
@@ -268,8 +268,9 @@ pub(crate) fn finish_unstarted(paths: &JobPaths, status: &mut JobStatus) -> Resu
     status.waiting = None;
     status.next_attempt_at = None;
     status.finish(crate::state::ExitReason::Stopped);
-    state::write_json_atomic(&paths.status(), status)?;
-    let _ = std::fs::remove_dir_all(paths.work());
+    state::write_in_place(&paths.status(), status)?;
+    // Emptied, not removed (it never ran, so it is empty): no inode freed.
+    let _ = paths.empty_work();
     paths.clear_active()
 }
 

@@ -189,7 +189,10 @@ impl Config {
         self
     }
 
-    /// Keeps each job's work directory after it ends, for debugging.
+    /// Keeps what each job left in its work directory after it ends, for
+    /// debugging. Otherwise the directory is emptied when the job ends (the
+    /// empty directory stays, and goes with the job's directory when
+    /// retention removes the job).
     pub fn keep_work_dirs(mut self, keep: bool) -> Self {
         self.keep_work_dirs = keep;
         self

@@ -55,7 +55,7 @@ impl<J: Job> JobHandle<J> {
     ///
     /// The status file cannot be read or decoded.
     pub fn status(&self) -> Result<JobStatus, StateError> {
-        let status = state::read_json(&self.paths.status())?;
+        let status = state::read_locked(&self.paths.status())?;
         Ok(crate::usage::with_live_usage(&self.paths, status))
     }
 
@@ -104,7 +104,7 @@ impl<J: Job> JobHandle<J> {
             // ends here without ever running.
             if let Ok(LockAttempt::Taken(_lock)) = JobLock::try_take(&self.paths) {
                 let current: JobStatus =
-                    state::read_json(&self.paths.status()).map_err(StopError::State)?;
+                    state::read_locked(&self.paths.status()).map_err(StopError::State)?;
                 if current.state == crate::state::JobState::Queued
                     && current.supervisor_pid.is_none()
                 {

@@ -118,7 +118,7 @@ fn after_lost_reply(
     let Ok(LockAttempt::Taken(lock)) = JobLock::try_take(paths) else {
         return Started::Unconfirmed;
     };
-    match state::read_json::<JobStatus>(&paths.status()) {
+    match state::read_locked::<JobStatus>(&paths.status()) {
         Ok(status) if status.supervisor_pid.is_none() && !status.state.is_finished() => {
             match spawn_supervisor(paths.dir(), &lock, application) {
                 Ok(process) => Started::Process(process),

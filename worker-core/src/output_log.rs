@@ -69,8 +69,13 @@ pub(crate) const MAX_RECORD_LEN: usize = 16 << 20;
 /// How much of a job's own output (stdout and stderr bytes) a log keeps by default.
 pub const DEFAULT_OUTPUT_CAP: u64 = 1 << 30;
 
-/// Space set aside next to the log, given back when the disk fills so that the
-/// status and the last system records can still be written.
+/// Space set aside for the log's failure notice, given back once it is written
+/// when the disk fills, so that the status and the result can still be written.
+/// Kept claimed past the log's end (`fallocate`, keeping the size) where the
+/// file system can; elsewhere, as a file of its own beside the log
+/// (`output.reserve`), removed on failure and with the writer. A separate file
+/// costs an inode created and freed per job, which on ext4 without a journal
+/// slows every file creation of the next seconds.
 const RESERVE_LEN: usize = 64 * 1024;
 
 /// Disk space is claimed ahead of the writes in steps of this size, so that a full
@@ -95,15 +100,19 @@ pub(crate) struct AppendError {
 /// waits). System records are always kept.
 ///
 /// When a write fails (disk full, I/O error), the log is cut back to its last whole
-/// record, the space reserve is given back, a system record tells why, and further
-/// output of the job is dropped.
+/// record, a system record tells why (written into the space reserve), the
+/// reserve is given back, and further output of the job is dropped.
+///
+/// Dropping the writer gives back the space claimed past the log's end.
 pub(crate) struct OutputLogWriter {
     file: File,
     path: PathBuf,
+    /// The reserve file, where the file system cannot claim space ahead.
     reserve: Option<PathBuf>,
     /// Length of the log up to its last whole record.
     len: u64,
-    /// Disk space claimed for the log so far (at least `len`).
+    /// Disk space claimed for the log so far: until the log fails, at least
+    /// `len + RESERVE_LEN` where it can preallocate (or the claim failed).
     allocated: u64,
     /// Whether the file system can claim space ahead (`fallocate`).
     can_preallocate: bool,
@@ -119,28 +128,41 @@ pub(crate) struct OutputLogWriter {
 
 impl OutputLogWriter {
     /// Opens (creating) the log at `path`, keeping at most `cap` bytes of the job's
-    /// output, and sets a small space reserve aside beside it.
+    /// output, and sets a small space reserve aside: past the log's end, or
+    /// beside it where the file system cannot claim space ahead.
     pub(crate) fn create(path: &Path, cap: u64) -> io::Result<Self> {
         let file = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .open(path)?;
         let len = file.metadata()?.len();
-        let reserve = path.with_extension("reserve");
-        let reserve = match std::fs::write(&reserve, [0u8; RESERVE_LEN]) {
-            Ok(()) => Some(reserve),
-            Err(_) => {
-                let _ = std::fs::remove_file(&reserve);
-                None
+        let mut allocated = len;
+        let mut reserve = None;
+        let can_preallocate = match claim(&file, len, RESERVE_LEN as u64) {
+            Ok(()) => {
+                allocated = len + RESERVE_LEN as u64;
+                true
             }
+            Err(error) if unsupported(&error) => {
+                let path = path.with_extension("reserve");
+                match std::fs::write(&path, [0u8; RESERVE_LEN]) {
+                    Ok(()) => reserve = Some(path),
+                    Err(_) => {
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+                false
+            }
+            // No room even for the reserve: the first write fails and says so.
+            Err(_) => true,
         };
         Ok(OutputLogWriter {
             file,
             path: path.to_owned(),
             reserve,
             len,
-            allocated: len,
-            can_preallocate: true,
+            allocated,
+            can_preallocate,
             cap,
             job_bytes: 0,
             dropped: 0,
@@ -259,35 +281,25 @@ impl OutputLogWriter {
         }
     }
 
-    /// Claims disk space for `more` bytes past the log's end before writing them, so
-    /// that a full disk refuses the claim rather than half a write.
+    /// Claims disk space for `more` bytes past the log's end before writing them,
+    /// plus the reserve past them (until the log fails), so that a full disk
+    /// refuses the claim rather than half a write, and the failure notice still
+    /// fits in space already claimed.
     fn preallocate(&mut self, more: u64) -> io::Result<()> {
-        let needed = self.len + more;
+        let headroom = if self.failed { 0 } else { RESERVE_LEN as u64 };
+        let needed = self.len + more + headroom;
         if !self.can_preallocate || needed <= self.allocated {
             return Ok(());
         }
         let step = needed.div_ceil(PREALLOCATE_STEP) * PREALLOCATE_STEP;
         for upto in [step, needed] {
-            let (offset, len) = (self.len as libc::off_t, (upto - self.len) as libc::off_t);
-            match nix::fcntl::fallocate(
-                &self.file,
-                nix::fcntl::FallocateFlags::FALLOC_FL_KEEP_SIZE,
-                offset,
-                len,
-            )
-            .map_err(io::Error::from)
-            {
+            match claim(&self.file, self.len, upto - self.len) {
                 Ok(()) => {
                     self.allocated = upto;
                     return Ok(());
                 }
                 Err(error) if error.raw_os_error() == Some(libc::ENOSPC) => continue,
-                Err(error)
-                    if matches!(
-                        error.raw_os_error(),
-                        Some(libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL)
-                    ) =>
-                {
+                Err(error) if unsupported(&error) => {
                     self.can_preallocate = false;
                     return Ok(());
                 }
@@ -297,11 +309,27 @@ impl OutputLogWriter {
         Err(io::Error::from_raw_os_error(libc::ENOSPC))
     }
 
-    /// Records the log's first failure: cuts it back to its last whole record, gives
-    /// the space reserve back, and says why in a last system record.
+    /// Gives back the disk space claimed past the log's end (truncating to the
+    /// current length frees it), and cuts a partial record off.
+    fn give_back_claim(&mut self) {
+        let _ = self.file.set_len(self.len);
+        self.allocated = self.len;
+    }
+
+    /// Records the log's first failure: cuts it back to its last whole record,
+    /// says why in a last system record (in the space reserve), and gives the
+    /// reserve back.
     fn fail(&mut self, source: io::Error) -> AppendError {
         self.failed = true;
-        let _ = self.file.set_len(self.len);
+        // A partial record is cut off; none (the usual case: a full disk
+        // refuses the claim before any write) keeps the reserve claimed.
+        if self
+            .file
+            .metadata()
+            .map_or(true, |meta| meta.len() != self.len)
+        {
+            let _ = self.file.set_len(self.len);
+        }
         if let Some(reserve) = self.reserve.take() {
             let _ = std::fs::remove_file(reserve);
         }
@@ -313,6 +341,9 @@ impl OutputLogWriter {
         frame.extend_from_slice(notice.as_bytes());
         if self.file.write_all(&frame).is_ok() {
             self.len += frame.len() as u64;
+        }
+        if self.can_preallocate {
+            self.give_back_claim();
         } else {
             let _ = self.file.set_len(self.len);
         }
@@ -323,10 +354,33 @@ impl OutputLogWriter {
     }
 }
 
+/// Claims `len` bytes of disk space from `offset` in `file`, keeping its size.
+fn claim(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    nix::fcntl::fallocate(
+        file,
+        nix::fcntl::FallocateFlags::FALLOC_FL_KEEP_SIZE,
+        offset as libc::off_t,
+        len as libc::off_t,
+    )
+    .map_err(io::Error::from)
+}
+
+/// Whether a claim failed because the file system cannot claim space ahead.
+fn unsupported(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL)
+    )
+}
+
 impl Drop for OutputLogWriter {
     fn drop(&mut self) {
         if let Some(reserve) = self.reserve.take() {
             let _ = std::fs::remove_file(reserve);
+        }
+        // A finished job keeps no space it does not use.
+        if self.can_preallocate && self.allocated > self.len {
+            self.give_back_claim();
         }
     }
 }
@@ -518,18 +572,114 @@ mod tests {
         assert!(records[2].bytes.starts_with(b"output truncated"));
     }
 
+    /// Bytes of disk space the file at `path` holds.
+    fn claimed(path: &Path) -> u64 {
+        std::os::unix::fs::MetadataExt::blocks(&std::fs::metadata(path).unwrap()) * 512
+    }
+
     #[test]
-    fn the_reserve_is_set_aside_and_removed_with_the_writer() {
+    fn the_reserve_is_claimed_past_the_end_and_given_back_with_the_writer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("output.log");
-        let writer = OutputLogWriter::create(&path, DEFAULT_OUTPUT_CAP).unwrap();
+        let mut writer = OutputLogWriter::create(&path, DEFAULT_OUTPUT_CAP).unwrap();
         let reserve = dir.path().join("output.reserve");
-        assert_eq!(
-            std::fs::metadata(&reserve).unwrap().len(),
-            RESERVE_LEN as u64
-        );
+        if !writer.can_preallocate {
+            // A file system without fallocate: the reserve is a file beside.
+            assert_eq!(
+                std::fs::metadata(&reserve).unwrap().len(),
+                RESERVE_LEN as u64
+            );
+            drop(writer);
+            assert!(!reserve.exists());
+            return;
+        }
+        assert!(!reserve.exists(), "no file of its own");
+        assert!(claimed(&path) >= RESERVE_LEN as u64);
+        for size in [10, 70_000, 1 << 20, 5] {
+            writer
+                .append(OutputStream::Stdout, &vec![b'x'; size])
+                .unwrap();
+            let len = std::fs::metadata(&path).unwrap().len();
+            assert!(
+                claimed(&path) >= len + RESERVE_LEN as u64,
+                "the reserve stays claimed past the end ({len} bytes)"
+            );
+        }
+        let len = std::fs::metadata(&path).unwrap().len();
         drop(writer);
-        assert!(!reserve.exists());
+        assert!(
+            claimed(&path) < len + 4096 * 2,
+            "given back: {} bytes claimed for {len}",
+            claimed(&path)
+        );
+        assert_eq!(read_all(&path).unwrap().len(), 4);
+    }
+
+    /// A small tmpfs mounted on a temporary directory, unmounted when dropped.
+    struct SmallDisk(tempfile::TempDir);
+
+    impl Drop for SmallDisk {
+        fn drop(&mut self) {
+            let _ = nix::mount::umount2(self.0.path(), nix::mount::MntFlags::MNT_DETACH);
+        }
+    }
+
+    #[test]
+    fn on_a_full_disk_the_failure_notice_fits_in_the_claimed_reserve() {
+        if !nix::unistd::geteuid().is_root() {
+            assert!(
+                std::env::var_os("WORKERNATOR_REQUIRE_PRIVILEGED").is_none_or(|v| v != "1"),
+                "needs root (mounts a small tmpfs)"
+            );
+            eprintln!("skipped: not root (mounts a small tmpfs)");
+            return;
+        }
+        let disk = SmallDisk(
+            tempfile::Builder::new()
+                .prefix("workernator-test-")
+                .tempdir()
+                .unwrap(),
+        );
+        nix::mount::mount(
+            Some("tmpfs"),
+            disk.0.path(),
+            Some("tmpfs"),
+            nix::mount::MsFlags::MS_NOSUID | nix::mount::MsFlags::MS_NODEV,
+            Some("size=4m,mode=0700"),
+        )
+        .unwrap();
+        let path = disk.0.path().join("output.log");
+        let mut writer = OutputLogWriter::create(&path, DEFAULT_OUTPUT_CAP).unwrap();
+        assert!(writer.can_preallocate, "tmpfs claims space ahead");
+        writer.append(OutputStream::Stdout, b"before\n").unwrap();
+        // Fill the disk to the last page.
+        let mut filler = std::fs::File::create(disk.0.path().join("filler")).unwrap();
+        while filler.write_all(&[0u8; 4096]).is_ok() {}
+        // Log on, into the space claimed ahead, until the claim runs out.
+        let mut appended = 0;
+        let error = loop {
+            match writer.append(OutputStream::Stdout, &[b'y'; 4000]) {
+                Ok(()) => appended += 1,
+                Err(error) => break error,
+            }
+            assert!(appended < 1000, "the disk never filled");
+        };
+        assert_eq!(error.source.raw_os_error(), Some(libc::ENOSPC));
+        let records = read_all(&path).unwrap();
+        assert_eq!(records.len(), 2 + appended, "every record before is whole");
+        assert_eq!(records[0].bytes, b"before\n");
+        let last = records.last().unwrap();
+        assert_eq!(last.stream, OutputStream::System);
+        assert!(
+            last.bytes.starts_with(b"output lost"),
+            "{:?}",
+            String::from_utf8_lossy(&last.bytes)
+        );
+        // The rest of the reserve was given back, for the status and result.
+        filler
+            .write_all(&[0u8; RESERVE_LEN / 2])
+            .expect("the reserve is free again");
+        drop(writer);
     }
 
     #[test]

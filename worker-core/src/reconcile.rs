@@ -50,11 +50,12 @@ pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {
         LockAttempt::Missing => return Ok(Reconciled::Finished),
     };
     if !paths.dir().exists() {
-        // The starter died right after taking the lock.
+        // Its directory was removed from under it (the lock is created in
+        // it, so a starter never leaves a marker without one).
         paths.clear_active()?;
         return Ok(Reconciled::Removed);
     }
-    let status = match state::read_json::<JobStatus>(&paths.status()) {
+    let status = match state::read_locked::<JobStatus>(&paths.status()) {
         Ok(status) => Some(status),
         Err(StateError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
         Err(StateError::Corrupt { .. }) => return Ok(Reconciled::Corrupt),
@@ -110,7 +111,7 @@ pub(crate) fn mark_unstarted_lost(paths: &JobPaths, reason: &str) -> Result<(), 
         LockAttempt::Taken(lock) => lock,
         LockAttempt::Held | LockAttempt::Missing => return Ok(()),
     };
-    let status: JobStatus = state::read_json(&paths.status())?;
+    let status: JobStatus = state::read_locked(&paths.status())?;
     if !crate::admit::never_started(&status) {
         return Ok(());
     }
@@ -120,7 +121,7 @@ pub(crate) fn mark_unstarted_lost(paths: &JobPaths, reason: &str) -> Result<(), 
     Ok(())
 }
 
-/// Kills whatever is left in the job's cgroup, removes it and the work dir, and
+/// Kills whatever is left in the job's cgroup, removes it, empties the work dir, and
 /// records the job as lost. The caller holds the job's lock.
 fn mark_lost(
     paths: &JobPaths,
@@ -152,13 +153,11 @@ fn mark_lost(
         )),
     }
     if !spec.keep_work_dir {
-        match fs::remove_dir_all(paths.work()) {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(error) => reason.push_str(&format!("; its work dir could not be removed: {error}")),
+        if let Err(error) = paths.empty_work() {
+            reason.push_str(&format!("; its work dir could not be emptied: {error}"));
         }
     }
     status.finish(ExitReason::Lost { reason });
-    state::write_json_atomic(&paths.status(), &status)?;
+    state::write_in_place(&paths.status(), &status)?;
     paths.clear_active()
 }

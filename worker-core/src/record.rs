@@ -70,7 +70,7 @@ impl<J: Job> JobHandle<J> {
     ///
     /// The status or the stored output cannot be read, or the output is not JSON.
     pub fn output_json(&self) -> Result<Option<serde_json::Value>, StateError> {
-        let status: JobStatus = state::read_json(&self.paths.status())?;
+        let status: JobStatus = state::read_locked(&self.paths.status())?;
         if status.exit != Some(ExitReason::Succeeded) {
             return Ok(None);
         }
@@ -115,7 +115,8 @@ mod tests {
     fn recorded_job(dir: &std::path::Path, limits: Limits) -> JobHandle<Add> {
         let id: JobId = ID.parse().unwrap();
         let paths = StateDir::open(dir).unwrap().job(&id);
-        paths.create().unwrap();
+        paths.create_dir().unwrap();
+        paths.create_work().unwrap();
         // From JSON, as the starter writes it: fields with defaults may be left out.
         let spec: JobSpec = serde_json::from_value(serde_json::json!({
             "format": JobSpec::FORMAT,
@@ -133,14 +134,14 @@ mod tests {
         .unwrap();
         state::write_json_atomic(&paths.spec(), &spec).unwrap();
         let status = JobStatus::starting(id.clone(), "Add".into(), 1, Timestamp::now());
-        state::write_json_atomic(&paths.status(), &status).unwrap();
+        state::write_in_place(&paths.status(), &status).unwrap();
         JobHandle::new(id, paths, None)
     }
 
     fn finish(job: &JobHandle<Add>, exit: ExitReason) {
         let mut status = job.status().unwrap();
         status.finish(exit);
-        state::write_json_atomic(&job.paths.status(), &status).unwrap();
+        state::write_in_place(&job.paths.status(), &status).unwrap();
     }
 
     #[test]

@@ -3,7 +3,12 @@
 use crate::config::Retention;
 use crate::state::{StateDir, StateError};
 use std::fs;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+/// How long a job directory without a status (nor active marker) may be
+/// being created: a starter creates the directory and the lock in it, then
+/// links the active marker, microseconds apart. Older, it was abandoned.
+const CREATION_GRACE: Duration = Duration::from_secs(60);
 
 /// Removes finished jobs beyond `retention`. A job is finished when it has no
 /// lock file (`<state>/active/<id>`); its age is its status file's modification
@@ -31,11 +36,14 @@ pub(crate) fn prune(state: &StateDir, retention: Retention) -> Result<usize, Sta
         if active_dir.join(&name).exists() {
             continue;
         }
-        // No status: either being created (it has a lock then, checked above) or
-        // abandoned before it was recorded; the latter count as oldest.
-        let finished_at = fs::metadata(entry.path().join("status.json"))
-            .and_then(|meta| meta.modified())
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+        // No status: either being created (its active marker comes a moment
+        // after the directory, so a recent one is left alone) or abandoned
+        // before it was recorded; the latter count as oldest.
+        let finished_at = match fs::metadata(entry.path().join("status.json")) {
+            Ok(meta) => meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            Err(_) if being_created(&entry.path()) => continue,
+            Err(_) => SystemTime::UNIX_EPOCH,
+        };
         finished.push((finished_at, entry.path()));
     }
     finished.sort_by_key(|(finished_at, _)| std::cmp::Reverse(*finished_at));
@@ -55,6 +63,18 @@ pub(crate) fn prune(state: &StateDir, retention: Retention) -> Result<usize, Sta
         }
     }
     Ok(removed)
+}
+
+/// Whether the job directory `dir`, which has no status, changed within
+/// [`CREATION_GRACE`] (or cannot be looked at: left alone then).
+fn being_created(dir: &std::path::Path) -> bool {
+    fs::metadata(dir)
+        .and_then(|meta| meta.modified())
+        .map_or(true, |modified| {
+            modified
+                .elapsed()
+                .map_or(true, |elapsed| elapsed < CREATION_GRACE)
+        })
 }
 
 #[cfg(test)]
@@ -103,5 +123,25 @@ mod tests {
             state.job(&running).dir().exists(),
             "unfinished jobs are never pruned"
         );
+    }
+
+    #[test]
+    fn a_job_dir_being_created_stays_an_abandoned_one_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::open(dir.path()).unwrap();
+        // Mid-creation: the directory and its lock, no active marker yet.
+        let new = crate::JobId::generate().unwrap();
+        fs::create_dir(state.job(&new).dir()).unwrap();
+        fs::write(state.job(&new).dir().join("lock"), b"").unwrap();
+        let abandoned = crate::JobId::generate().unwrap();
+        fs::create_dir(state.job(&abandoned).dir()).unwrap();
+        fs::File::open(state.job(&abandoned).dir())
+            .unwrap()
+            .set_modified(SystemTime::now() - 2 * CREATION_GRACE)
+            .unwrap();
+        let removed = prune(&state, Retention::default()).unwrap();
+        assert_eq!(removed, 1);
+        assert!(state.job(&new).dir().exists());
+        assert!(!state.job(&abandoned).dir().exists());
     }
 }

@@ -113,7 +113,8 @@ pub enum ListedJob {
 impl Runner {
     /// Opens (creating if needed) the state directory of `config`, and reconciles
     /// it with reality: every unfinished job whose supervisor is gone is marked
-    /// lost, and what is left of it (processes, cgroup, work dir) is removed. Jobs
+    /// lost, and what is left of it is removed (processes, cgroup, the work
+    /// dir's contents). Jobs
     /// whose supervisors live are left running; [`attach`](Runner::attach) to them.
     ///
     /// # Errors
@@ -306,16 +307,24 @@ impl Runner {
         if let Some(admission) = admission {
             return self.queue(admission, job_spec_queued(spec), &mut status);
         }
-        // The order matters for a crash at any point (see reconcile): lock first,
-        // so the job is never unaccounted for; the supervisor last.
-        let lock = JobLock::create(&paths).map_err(StartError::State)?;
+        // The order matters for a crash at any point (see reconcile): lock first
+        // (in the new job directory, linked as the active marker once held), so
+        // the job is never unaccounted for; the supervisor last.
+        paths.create_dir().map_err(StartError::State)?;
+        let lock = match JobLock::create(&paths) {
+            Ok(lock) => lock,
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(paths.dir());
+                return Err(StartError::State(error));
+            }
+        };
         crash::point("locked");
         let recorded = paths
-            .create()
+            .create_work()
             .inspect(|()| crash::point("created"))
             .and_then(|()| state::write_json_atomic(&paths.spec(), &spec))
             .inspect(|()| crash::point("spec"))
-            .and_then(|()| state::write_json_atomic(&paths.status(), &status))
+            .and_then(|()| state::write_in_place(&paths.status(), &status))
             .inspect(|()| crash::point("status"));
         if let Err(error) = recorded {
             let _ = std::fs::remove_dir_all(paths.dir());
@@ -379,10 +388,11 @@ impl Runner {
         }
         status.state = JobState::Queued;
         status.waiting = scheduler.why_waiting(&id).map(|why| why.to_string());
-        let recorded = JobLock::create(&paths).and_then(|lock| {
-            paths.create()?;
+        let recorded = paths.create_dir().and_then(|()| {
+            let lock = JobLock::create(&paths)?;
+            paths.create_work()?;
             state::write_json_atomic(&paths.spec(), &spec)?;
-            state::write_json_atomic(&paths.status(), status)?;
+            state::write_in_place(&paths.status(), status)?;
             // Queued jobs have a lock file nobody holds: the admission thread
             // takes it to start the job.
             drop(lock);
@@ -433,7 +443,7 @@ impl Runner {
     /// be read.
     pub fn attach<J: Job>(&self, id: &JobId) -> Result<JobHandle<J>, AttachError> {
         let paths = self.inner.state.job(id);
-        let status: JobStatus = match state::read_json(&paths.status()) {
+        let status: JobStatus = match state::read_locked(&paths.status()) {
             Ok(status) => status,
             Err(StateError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 return Err(AttachError::NotFound { id: id.clone() });
@@ -496,7 +506,7 @@ impl Runner {
         let mut listed = Vec::new();
         for id in ids {
             let path = self.inner.state.job(id).status();
-            match state::read_json::<JobStatus>(&path) {
+            match state::read_locked::<JobStatus>(&path) {
                 Ok(status) => {
                     if state.is_none_or(|wanted| status.state == wanted) {
                         listed.push(ListedJob::Job(Box::new(status)));
@@ -591,7 +601,7 @@ mod tests {
         for n in 0..count {
             let id = JobId::generate().unwrap();
             let paths = state.job(&id);
-            paths.create().unwrap();
+            paths.create_dir().unwrap();
             let mut status = JobStatus::starting(id, "Fake".into(), 1, Timestamp::now());
             if n % 3 == 0 {
                 status.finish(ExitReason::Succeeded);
@@ -599,7 +609,7 @@ mod tests {
             write_json_atomic(&paths.status(), &status).unwrap();
         }
         let corrupt = JobId::generate().unwrap();
-        state.job(&corrupt).create().unwrap();
+        state.job(&corrupt).create_dir().unwrap();
         std::fs::write(state.job(&corrupt).status(), b"{ not json").unwrap();
 
         let order: Vec<JobId> = StateDir::ids_in(&state.jobs_dir()).unwrap();

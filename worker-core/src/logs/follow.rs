@@ -2,7 +2,8 @@
 //! more.
 //!
 //! One inotify watch on the job's directory reports every write to the log
-//! (`IN_MODIFY`), the status being replaced (`IN_MOVED_TO` of `status.json`) and
+//! (`IN_MODIFY`), the status being rewritten (`IN_MODIFY`/`IN_CLOSE_WRITE` of
+//! `status.json`, or `IN_MOVED_TO` when it is replaced: see `state::in_place`) and
 //! the supervisor's lock being closed or removed (a second watch, on the lock
 //! file `<state>/active/<id>` itself: the supervisor holds it open for its whole
 //! life and removes it last). The watches belong to the process's shared
@@ -108,7 +109,7 @@ pub(crate) async fn wait_for_change(
 /// The supervisor appends its last record before it writes the final status, so
 /// once this is true, reading to the end of the log reads everything.
 pub(super) fn job_ended(id: &JobId, paths: &JobPaths) -> Result<bool, LogError> {
-    let status: JobStatus = match state::read_json(&paths.status()) {
+    let status: JobStatus = match state::read_locked(&paths.status()) {
         Ok(status) => status,
         Err(StateError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
             return Ok(true);
@@ -128,23 +129,57 @@ pub(super) fn job_ended(id: &JobId, paths: &JobPaths) -> Result<bool, LogError> 
     // otherwise nobody holding it means the supervisor (or the starter) died. A
     // supervisor may record its pid only once the job runs, or at its end.
     let waiting_for_admission = status.state == JobState::Queued && status.supervisor_pid.is_none();
-    Ok(!waiting_for_admission && !lock_held(&paths.lock()))
+    Ok(!waiting_for_admission && !lock_held(&paths.lock(), status.supervisor_pid))
 }
 
-/// Whether some process holds a `flock` on `path`, from /proc/locks (trying the
-/// lock ourselves could make a supervisor fail to take it). True when unsure.
-fn lock_held(path: &Path) -> bool {
+/// How many reads of /proc/locks in a row must miss a lock to call it free.
+const LOCKS_READS: usize = 3;
+
+/// Whether some process holds a `flock` on `path` (trying the lock ourselves
+/// could make a supervisor fail to take it). True when unsure.
+///
+/// First through the lock descriptor of the recorded `supervisor`, if any:
+/// `/proc/<pid>/fdinfo/3` lists the locks held through it, and a reused pid
+/// holds no lock on this inode. Then in /proc/locks, which the kernel hands out
+/// a page at a time, resuming by position: while other locks come and go
+/// (every status reader takes one: see `state::in_place`), a line can be
+/// skipped, so the lock is called free only when several reads in a row miss it.
+fn lock_held(path: &Path, supervisor: Option<i32>) -> bool {
     let Ok(meta) = std::fs::metadata(path) else {
         return false;
-    };
-    let Ok(locks) = std::fs::read_to_string("/proc/locks") else {
-        return true;
     };
     let device = (
         nix::sys::stat::major(meta.dev()),
         nix::sys::stat::minor(meta.dev()),
     );
-    locks_hold(&locks, device, meta.ino())
+    if let Some(pid) = supervisor {
+        let fdinfo = format!("/proc/{pid}/fdinfo/{}", crate::launch::LOCK_FD);
+        if std::fs::read_to_string(fdinfo).is_ok_and(|info| fdinfo_holds(&info, device, meta.ino()))
+        {
+            return true;
+        }
+    }
+    for _ in 0..LOCKS_READS {
+        let Ok(locks) = std::fs::read_to_string("/proc/locks") else {
+            return true;
+        };
+        if locks_hold(&locks, device, meta.ino()) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a descriptor's fdinfo text lists a granted `FLOCK` on the file
+/// `(major, minor)`, `inode` (its lines "lock:\t1: FLOCK ..." are those of
+/// /proc/locks behind a prefix).
+fn fdinfo_holds(info: &str, device: (u64, u64), inode: u64) -> bool {
+    let locks: String = info
+        .lines()
+        .filter_map(|line| line.strip_prefix("lock:"))
+        .map(|line| format!("{}\n", line.trim_start()))
+        .collect();
+    locks_hold(&locks, device, inode)
 }
 
 /// Whether the text of /proc/locks has a granted `FLOCK` on the file `(major,
@@ -237,12 +272,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lock");
         let file = std::fs::File::create(&path).unwrap();
-        assert!(!lock_held(&path));
+        assert!(!lock_held(&path, None));
         let locked = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
             .map_err(|(_, errno)| errno)
             .unwrap();
-        assert!(lock_held(&path));
+        assert!(lock_held(&path, None));
         drop(locked);
-        assert!(!lock_held(&path));
+        assert!(!lock_held(&path, None));
+    }
+
+    #[test]
+    fn a_flock_shows_in_the_fdinfo_of_its_descriptor() {
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock");
+        let file = std::fs::File::create(&path).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let device = (
+            nix::sys::stat::major(meta.dev()),
+            nix::sys::stat::minor(meta.dev()),
+        );
+        let fdinfo = format!("/proc/self/fdinfo/{}", file.as_raw_fd());
+        let info = std::fs::read_to_string(&fdinfo).unwrap();
+        assert!(!fdinfo_holds(&info, device, meta.ino()));
+        let locked = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+            .map_err(|(_, errno)| errno)
+            .unwrap();
+        let info = std::fs::read_to_string(&fdinfo).unwrap();
+        assert!(fdinfo_holds(&info, device, meta.ino()), "{info}");
+        assert!(!fdinfo_holds(&info, device, meta.ino() + 1));
+        drop(locked);
     }
 }

@@ -64,7 +64,8 @@ impl Inbox {
 /// Which events of a watched file matter, and whether each may end the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Interest {
-    /// A job directory: writes to the log, and the status being replaced.
+    /// A job directory: writes to the log, and the status being rewritten in
+    /// place (`IN_MODIFY`, `IN_CLOSE_WRITE`) or replaced (`IN_MOVED_TO`).
     JobDir,
     /// A job's lock file: closed by its holder, or removed.
     LockFile,
@@ -82,7 +83,13 @@ impl Interest {
                     | AddWatchFlags::IN_MOVE_SELF
                     | AddWatchFlags::IN_ONLYDIR
             }
-            Interest::LockFile => AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_DELETE_SELF,
+            // The marker's removal only drops a link (the job directory keeps
+            // another): IN_ATTRIB reports the link count changing.
+            Interest::LockFile => {
+                AddWatchFlags::IN_CLOSE_WRITE
+                    | AddWatchFlags::IN_ATTRIB
+                    | AddWatchFlags::IN_DELETE_SELF
+            }
         }
     }
 }
@@ -91,7 +98,7 @@ impl Interest {
 const STATUS_FILE: &str = "status.json";
 
 /// Whether an event on a watch of `interest` may mean the job has ended: the
-/// status was replaced, the lock was closed or removed, or the watched file
+/// status was rewritten or replaced (any event naming it), the lock was closed or removed, or the watched file
 /// itself went away.
 pub(super) fn event_may_end(interest: Interest, mask: AddWatchFlags, name: Option<&[u8]>) -> bool {
     let gone =
@@ -101,7 +108,9 @@ pub(super) fn event_may_end(interest: Interest, mask: AddWatchFlags, name: Optio
     }
     match interest {
         Interest::JobDir => name == Some(STATUS_FILE.as_bytes()),
-        Interest::LockFile => mask.contains(AddWatchFlags::IN_CLOSE_WRITE),
+        Interest::LockFile => {
+            mask.intersects(AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_ATTRIB)
+        }
     }
 }
 
@@ -289,6 +298,9 @@ mod tests {
         use AddWatchFlags as F;
         assert!(!may_end(Interest::JobDir, F::IN_MODIFY, "output.log"));
         assert!(may_end(Interest::JobDir, F::IN_MOVED_TO, "status.json"));
+        // Rewritten in place (see state::in_place).
+        assert!(may_end(Interest::JobDir, F::IN_MODIFY, "status.json"));
+        assert!(may_end(Interest::JobDir, F::IN_CLOSE_WRITE, "status.json"));
         assert!(!may_end(
             Interest::JobDir,
             F::IN_MOVED_TO,
@@ -377,6 +389,23 @@ mod tests {
     }
 
     #[test]
+    fn a_status_rewritten_in_place_wakes_a_follower() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status.json");
+        crate::state::write_in_place(&status, &vec![1]).unwrap();
+        let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&status).unwrap());
+        let mut follower = Subscription::new().unwrap();
+        follower.watch(dir.path(), Interest::JobDir).unwrap();
+        crate::state::write_in_place(&status, &vec![2]).unwrap();
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&status).unwrap()),
+            inode,
+            "rewritten, not replaced"
+        );
+        assert!(wait(&follower), "a rewrite may end the job");
+    }
+
+    #[test]
     fn a_lock_file_closed_or_removed_may_end_the_job() {
         let dir = tempfile::tempdir().unwrap();
         let lock = dir.path().join("lock");
@@ -386,6 +415,19 @@ mod tests {
         drop(std::fs::File::options().write(true).open(&lock).unwrap());
         assert!(wait(&follower));
         std::fs::remove_file(&lock).unwrap();
+        assert!(wait(&follower));
+    }
+
+    #[test]
+    fn the_active_marker_removed_while_the_job_dir_keeps_the_lock_may_end_the_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let active = dir.path().join("active");
+        std::fs::write(&active, b"").unwrap();
+        std::fs::hard_link(&active, dir.path().join("lock")).unwrap();
+        let mut follower = Subscription::new().unwrap();
+        follower.watch(&active, Interest::LockFile).unwrap();
+        // No IN_DELETE_SELF: the inode lives on under its other name.
+        std::fs::remove_file(&active).unwrap();
         assert!(wait(&follower));
     }
 }

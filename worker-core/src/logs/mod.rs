@@ -515,7 +515,7 @@ impl Runner {
 mod tests {
     use super::*;
     use crate::output_log::{DEFAULT_OUTPUT_CAP, OutputLogWriter, OutputStream};
-    use crate::state::{ExitReason, JobStatus, Timestamp, write_json_atomic};
+    use crate::state::{ExitReason, JobStatus, Timestamp, write_in_place};
 
     struct FakeJob {
         _dir: tempfile::TempDir,
@@ -535,7 +535,7 @@ mod tests {
             std::fs::create_dir_all(paths.dir()).unwrap();
             std::fs::create_dir_all(dir.path().join("active")).unwrap();
             let status = JobStatus::starting(id.clone(), "Fake".into(), 1, Timestamp::now());
-            write_json_atomic(&paths.status(), &status).unwrap();
+            write_in_place(&paths.status(), &status).unwrap();
             let writer = OutputLogWriter::create(&paths.output(), DEFAULT_OUTPUT_CAP).unwrap();
             let lock = Some(crate::state::JobLock::create(&paths).unwrap());
             FakeJob {
@@ -554,7 +554,7 @@ mod tests {
 
         fn finish(&mut self) {
             self.status.finish(ExitReason::Succeeded);
-            write_json_atomic(&self.paths.status(), &self.status).unwrap();
+            write_in_place(&self.paths.status(), &self.status).unwrap();
         }
 
         fn open(&self, options: LogOptions) -> Logs {
@@ -733,7 +733,7 @@ mod tests {
             let mut job = FakeJob::new();
             job.write(OutputStream::Stdout, b"before the crash");
             job.status.supervisor_pid = recorded_pid;
-            write_json_atomic(&job.paths.status(), &job.status).unwrap();
+            write_in_place(&job.paths.status(), &job.status).unwrap();
             drop(job.lock.take());
             let mut logs = job.open(LogOptions::new());
             let (records, error) = rt().block_on(collect(&mut logs));
@@ -747,11 +747,11 @@ mod tests {
         // Queued, no supervisor yet, and nobody holds the lock: by design.
         let mut job = FakeJob::new();
         job.status.state = crate::state::JobState::Queued;
-        write_json_atomic(&job.paths.status(), &job.status).unwrap();
+        write_in_place(&job.paths.status(), &job.status).unwrap();
         drop(job.lock.take());
         assert!(!follow::job_ended(&job.id, &job.paths).unwrap());
         job.status.supervisor_pid = Some(1);
-        write_json_atomic(&job.paths.status(), &job.status).unwrap();
+        write_in_place(&job.paths.status(), &job.status).unwrap();
         assert!(follow::job_ended(&job.id, &job.paths).unwrap());
     }
 

@@ -10,7 +10,20 @@ use std::path::Path;
 /// Reads and decodes a JSON file.
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, StateError> {
     let bytes = fs::read(path).map_err(|source| StateError::io("read", path, source))?;
-    serde_json::from_slice(&bytes).map_err(|source| StateError::Corrupt {
+    decode(path, &bytes)
+}
+
+/// Decodes the JSON text `bytes` of the file at `path`.
+pub(super) fn decode<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, StateError> {
+    serde_json::from_slice(bytes).map_err(|source| StateError::Corrupt {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Encodes `value` as JSON text for the file at `path`.
+pub(super) fn encode<T: Serialize>(path: &Path, value: &T) -> Result<Vec<u8>, StateError> {
+    serde_json::to_vec(value).map_err(|source| StateError::Corrupt {
         path: path.to_owned(),
         source,
     })
@@ -22,11 +35,7 @@ pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, StateErro
 /// The data is not fsynced: a status lost to a power cut is repaired by
 /// reconciliation, and an fsync would put milliseconds on every job's start.
 pub(crate) fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), StateError> {
-    let bytes = serde_json::to_vec(value).map_err(|source| StateError::Corrupt {
-        path: path.to_owned(),
-        source,
-    })?;
-    write_atomic(path, &bytes)
+    write_atomic(path, &encode(path, value)?)
 }
 
 /// Replaces `path` with `bytes` atomically (see [`write_json_atomic`]).

@@ -98,8 +98,13 @@ impl JobPaths {
         JobPaths { dir, active }
     }
 
-    /// Removes the lock file, the job's "not finished" marker (done last, by the
-    /// lock holder, once the job is finished).
+    /// Removes the job's "not finished" marker `<state>/active/<id>` (done last,
+    /// by the lock holder, once the job is finished). The lock's inode stays,
+    /// linked as `lock` in the job directory (see [`JobLock::create`]), so that
+    /// a finished job frees no inode: on ext4 without a journal every inode
+    /// freed makes the file creations of the next seconds slower.
+    ///
+    /// [`JobLock::create`]: super::JobLock::create
     pub(crate) fn clear_active(&self) -> Result<(), StateError> {
         let Some(active) = &self.active else {
             return Ok(());
@@ -133,7 +138,24 @@ impl JobPaths {
 
     /// The job's lock, which is also its "not finished" marker: `<state>/active/<id>`.
     pub(crate) fn lock(&self) -> PathBuf {
-        self.active.clone().unwrap_or_else(|| self.dir.join("lock"))
+        self.active.clone().unwrap_or_else(|| self.lock_in_dir())
+    }
+
+    /// The lock's name in the job directory, where its inode is created: it
+    /// keeps the inode when the active marker goes.
+    pub(crate) fn lock_in_dir(&self) -> PathBuf {
+        self.dir.join("lock")
+    }
+
+    /// Links the lock in the job directory as the active marker
+    /// `<state>/active/<id>`: a second name for the same inode (`flock` locks
+    /// the inode, so either name is the same lock). Fails if the marker exists.
+    pub(crate) fn link_active(&self) -> Result<(), StateError> {
+        let Some(active) = &self.active else {
+            return Ok(());
+        };
+        fs::hard_link(self.lock_in_dir(), active)
+            .map_err(|source| StateError::io("link", active, source))
     }
 
     pub(crate) fn stop_request(&self) -> PathBuf {
@@ -144,16 +166,74 @@ impl JobPaths {
         self.dir.join("work")
     }
 
-    /// Creates the job directory and its work directory (mode 0700).
-    pub(crate) fn create(&self) -> Result<(), StateError> {
+    /// Creates the job directory (mode 0700); fails if it exists.
+    pub(crate) fn create_dir(&self) -> Result<(), StateError> {
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&self.dir)
-            .map_err(|source| StateError::io("create", &self.dir, source))?;
+            .map_err(|source| StateError::io("create", &self.dir, source))
+    }
+
+    /// Removes what the job left in its work directory, leaving the directory
+    /// itself, empty: it goes with the job directory. Removing it would free
+    /// its inode, and on ext4 without a journal every inode freed slows the
+    /// file creations of the next seconds. Symbolic links are removed, never
+    /// followed. A missing work directory is fine.
+    pub(crate) fn empty_work(&self) -> std::io::Result<()> {
+        let work = self.work();
+        let entries = match fs::read_dir(&work) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let removed = if entry.file_type()?.is_dir() {
+                fs::remove_dir_all(entry.path())
+            } else {
+                fs::remove_file(entry.path())
+            };
+            match removed {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the job's work directory (mode 0700).
+    pub(crate) fn create_work(&self) -> Result<(), StateError> {
         let work = self.work();
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&work)
             .map_err(|source| StateError::io("create", &work, source))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emptying_the_work_dir_keeps_it_and_follows_no_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        fs::write(outside.join("keep"), b"x").unwrap();
+        let paths = JobPaths::at(dir.path().join("jobs").join("x"));
+        fs::create_dir_all(paths.dir()).unwrap();
+        paths.create_work().unwrap();
+        let work = paths.work();
+        fs::create_dir_all(work.join("a/b")).unwrap();
+        fs::write(work.join("a/b/file"), b"x").unwrap();
+        fs::write(work.join("top"), b"x").unwrap();
+        std::os::unix::fs::symlink(&outside, work.join("link")).unwrap();
+        paths.empty_work().unwrap();
+        assert!(work.is_dir(), "the directory stays");
+        assert_eq!(fs::read_dir(&work).unwrap().count(), 0, "empty");
+        assert!(outside.join("keep").exists(), "a link is not followed");
+        fs::remove_dir(&work).unwrap();
+        paths.empty_work().unwrap();
     }
 }

@@ -1,14 +1,20 @@
 //! The job lock: who is responsible for a job.
 //!
 //! The lock is a file, `<state>/active/<id>`, that exists exactly while the job is
-//! not finished: opening the state directory only has to look at those.
+//! not finished: opening the state directory only has to look at those. Its
+//! inode is created as `<state>/jobs/<id>/lock` and locked there, then linked
+//! as the marker: the marker never exists unlocked while its starter lives
+//! (a reconciling runner cannot take it between its creation and its
+//! locking), and removing it at the end frees no inode (see
+//! [`JobPaths::clear_active`]).
 //!
 //! Rules (the state directory's whole concurrency story):
 //! - The lock is held by whoever is responsible for the job: the starter from the
 //!   moment it creates the job until the supervisor runs (the starter hands the
 //!   locked file to the supervisor as descriptor 3, so there is no gap), then the
 //!   supervisor for its whole life.
-//! - Only the lock holder writes `status.json` (atomically), cleans up the job's
+//! - Only the lock holder writes `status.json` (in place, under
+//!   its own `flock`: see the `in_place` module), cleans up the job's
 //!   cgroup and work directory, or removes the lock file once the job is finished.
 //! - An unfinished job whose lock anyone can take has lost its supervisor: the
 //!   taker marks it lost and cleans up. The kernel drops the lock when its holder
@@ -47,9 +53,14 @@ pub(crate) enum LockAttempt {
 }
 
 impl JobLock {
-    /// Creates and takes the lock of a new job; fails if the file exists.
+    /// Creates and takes the lock of a new job in its directory (which must
+    /// exist), then links it as the job's active marker; fails if either
+    /// exists. A crash before the link leaves a job directory holding only the
+    /// lock (and maybe the empty work directory), no active marker and no
+    /// status: not a job for anyone (listing skips it, retention counts it
+    /// oldest).
     pub(crate) fn create(paths: &JobPaths) -> Result<JobLock, StateError> {
-        let path = paths.lock();
+        let path = paths.lock_in_dir();
         let file = OpenOptions::new()
             .create_new(true)
             .write(true)
@@ -57,6 +68,7 @@ impl JobLock {
             .map_err(|source| StateError::io("create", &path, source))?;
         flock(file.as_fd(), libc::LOCK_EX)
             .map_err(|source| StateError::io("lock", &path, source))?;
+        paths.link_active()?;
         Ok(JobLock { file })
     }
 
@@ -101,6 +113,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = JobPaths::at(dir.path().join("jobs").join("x"));
         std::fs::create_dir_all(dir.path().join("active")).unwrap();
+        std::fs::create_dir_all(paths.dir()).unwrap();
         let held = JobLock::create(&paths).unwrap();
         assert!(JobLock::create(&paths).is_err(), "a lock is created once");
         assert!(matches!(
@@ -120,10 +133,35 @@ mod tests {
     }
 
     #[test]
+    fn the_job_dir_keeps_the_lock_inode_when_the_marker_goes() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = JobPaths::at(dir.path().join("jobs").join("x"));
+        std::fs::create_dir_all(dir.path().join("active")).unwrap();
+        std::fs::create_dir_all(paths.dir()).unwrap();
+        let held = JobLock::create(&paths).unwrap();
+        let in_dir = paths.dir().join("lock");
+        let inode = std::fs::metadata(paths.lock()).unwrap().ino();
+        assert_eq!(std::fs::metadata(&in_dir).unwrap().ino(), inode);
+        // Either name is the same lock.
+        let other = std::fs::File::open(&in_dir).unwrap();
+        assert!(flock(other.as_fd(), libc::LOCK_EX | libc::LOCK_NB).is_err());
+        paths.clear_active().unwrap();
+        drop(held);
+        assert!(matches!(
+            JobLock::try_take(&paths).unwrap(),
+            LockAttempt::Missing
+        ));
+        let left = std::fs::metadata(&in_dir).unwrap();
+        assert_eq!((left.ino(), left.nlink()), (inode, 1), "the inode stays");
+    }
+
+    #[test]
     fn dropping_a_shared_copy_keeps_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let paths = JobPaths::at(dir.path().join("jobs").join("x"));
         std::fs::create_dir_all(dir.path().join("active")).unwrap();
+        std::fs::create_dir_all(paths.dir()).unwrap();
         let starter = JobLock::create(&paths).unwrap();
         let copy = starter.as_fd().try_clone_to_owned().unwrap();
         let handed_down = JobLock::adopt(copy, &paths).unwrap();

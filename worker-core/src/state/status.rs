@@ -1,4 +1,4 @@
-//! Where a job is: replaced atomically as it moves on.
+//! Where a job is: rewritten (see the `in_place` module) as it moves on.
 
 use crate::id::JobId;
 use crate::outcome::JobFailure;

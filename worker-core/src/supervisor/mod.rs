@@ -66,7 +66,7 @@ pub(crate) fn run_with(job_dir: PathBuf, network_namespace: Option<OwnedFd>) -> 
             return 1;
         }
     };
-    let mut status: JobStatus = match state::read_json(&paths.status()) {
+    let mut status: JobStatus = match state::read_locked(&paths.status()) {
         Ok(status) => status,
         Err(error) => {
             eprintln!("workernator supervisor: {error}");
@@ -244,7 +244,7 @@ impl Supervisor {
     /// after it (`stop_seen`). One of the two sides always sees the other.
     /// Until one such write succeeds, the file is looked for after every try.
     fn write_status(&mut self) -> Result<(), String> {
-        let written = state::write_json_atomic(&self.paths.status(), &self.status)
+        let written = state::write_in_place(&self.paths.status(), &self.status)
             .map_err(|error| error.to_string());
         if !self.announced {
             self.announced = written.is_ok();
@@ -753,7 +753,7 @@ impl Supervisor {
     }
 
     /// Records the job's end: the result, a last log record, the work dir
-    /// removed, the final status, and the lock file gone.
+    /// emptied, the final status, and the active marker gone.
     fn finish(&mut self, exit: ExitReason, output: Option<Vec<u8>>) -> i32 {
         let mut exit = exit;
         if let Some(output) = output {
@@ -778,14 +778,11 @@ impl Supervisor {
         }
         self.append_output(OutputStream::System, summary.as_bytes());
         if !self.keep_work_dir {
-            let work = self.paths.work();
-            if let Err(error) = std::fs::remove_dir_all(&work) {
-                if error.kind() != std::io::ErrorKind::NotFound {
-                    eprintln!(
-                        "workernator supervisor: cannot remove {}: {error}",
-                        work.display()
-                    );
-                }
+            if let Err(error) = self.paths.empty_work() {
+                eprintln!(
+                    "workernator supervisor: cannot empty {}: {error}",
+                    self.paths.work().display()
+                );
             }
         }
         self.status.waiting = None;
