@@ -78,8 +78,15 @@ pub const DEFAULT_OUTPUT_CAP: u64 = 1 << 30;
 /// slows every file creation of the next seconds.
 const RESERVE_LEN: usize = 64 * 1024;
 
-/// Disk space is claimed ahead of the writes in steps of this size, so that a full
-/// disk refuses the claim and never leaves half a record behind.
+/// Disk space is claimed ahead of the writes, so that a full disk refuses the
+/// claim and never leaves half a record behind: in steps that grow with the log,
+/// doubling what is claimed, from this size...
+const PREALLOCATE_STEP_MIN: u64 = 64 * 1024;
+
+/// ...up to this one. A log that stays small (most jobs') never claims a
+/// megabyte: on tmpfs that is a megabyte of memory zeroed, 0.21 ms of the
+/// supervisor's set-up per job (perf trace), 3.5 % of all CPU in a throughput
+/// run.
 const PREALLOCATE_STEP: u64 = 1 << 20;
 
 /// Appending to the log failed; the log keeps every record before the failure and
@@ -291,7 +298,8 @@ impl OutputLogWriter {
         if !self.can_preallocate || needed <= self.allocated {
             return Ok(());
         }
-        let step = needed.div_ceil(PREALLOCATE_STEP) * PREALLOCATE_STEP;
+        let size = self.allocated.clamp(PREALLOCATE_STEP_MIN, PREALLOCATE_STEP);
+        let step = needed.div_ceil(size) * size;
         for upto in [step, needed] {
             match claim(&self.file, self.len, upto - self.len) {
                 Ok(()) => {
