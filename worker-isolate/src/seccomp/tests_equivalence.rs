@@ -265,10 +265,10 @@ fn one_compact_filter_answers_as_the_three_it_replaced() {
         argument_sets.push([first, 0, 0, 0, 0, 0]);
     }
     for second in [
-        libc::TIOCSTI as u64,
+        libc::TIOCSTI,
         0x541C,
         0x5401,
-        (1 << 32) | libc::TIOCSTI as u64,
+        (1 << 32) | libc::TIOCSTI,
         (1 << 32) | 0x541C,
     ] {
         argument_sets.push([3, second, 0, 0, 0, 0]);
