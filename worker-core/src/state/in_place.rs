@@ -202,14 +202,14 @@ mod tests {
             vec!["e".repeat(5000)],
             vec!["f".repeat(10)],
         ];
-        write_in_place(&*path, &texts[0]).unwrap();
+        write_in_place(&path, &texts[0]).unwrap();
         let done = Arc::new(AtomicBool::new(false));
         let writer = {
             let (path, done, texts) = (Arc::clone(&path), Arc::clone(&done), texts.clone());
             std::thread::spawn(move || {
                 let mut round = 0usize;
                 while !done.load(Ordering::Relaxed) {
-                    write_in_place(&*path, &texts[round % texts.len()]).unwrap();
+                    write_in_place(&path, &texts[round % texts.len()]).unwrap();
                     round += 1;
                 }
                 round
@@ -237,7 +237,7 @@ mod tests {
     fn writers_racing_the_replacement_fallback_follow_the_new_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = Arc::new(dir.path().join("status.json"));
-        write_in_place(&*path, &"start").unwrap();
+        write_in_place(&path, &"start").unwrap();
         let writers: Vec<_> = [IN_PLACE_MAX as usize + 10, 20]
             .into_iter()
             .enumerate()
@@ -246,7 +246,7 @@ mod tests {
                 std::thread::spawn(move || {
                     for round in 0..500 {
                         let text = format!("{which}:{round}:{}", "x".repeat(len));
-                        write_in_place(&*path, &text).unwrap();
+                        write_in_place(&path, &text).unwrap();
                         let back: String = read_locked(&path).unwrap();
                         assert!(back.contains(':'), "{back}");
                     }
