@@ -4,7 +4,7 @@
 mod common;
 
 use common::jobs::Stubborn;
-use workernator::{ExitReason, JobState, WaitError};
+use workernator::{ExitReason, JobState, OutputStream, WaitError};
 
 workernator::init_before_main!();
 
@@ -64,12 +64,33 @@ fn a_stop_during_setup_does_not_wait_out_the_grace_period() {
     if !common::privileged("a_stop_during_setup_does_not_wait_out_the_grace_period") {
         return;
     }
-    // A grace period far longer than the test may take: if the stop waited it
-    // out, the test would hang until the harness gives up.
+    // A grace period far longer than the test may take: if a stop during the
+    // sandbox's setup waited it out (its init ignores SIGTERM and the job does
+    // not exist yet, so nothing would end it), the test would hang until the
+    // harness gives up. The stop is sent right after start, which on an idle
+    // machine lands during the setup; on a busy one the job may be running by
+    // then, and a job that ignored SIGTERM would rightly get the whole grace:
+    // this one obeys it, so that case ends too, and the test says which it was.
     let test =
         common::runner_with(|config| config.stop_grace(std::time::Duration::from_secs(3600)));
-    let job = test.runner.start(Stubborn { ignore_term: true }).unwrap();
+    let job = test.runner.start(Stubborn { ignore_term: false }).unwrap();
     let status = common::rt().block_on(job.stop()).unwrap();
     assert_eq!(status.state, JobState::Stopped);
     assert!(test.cgroup_left(job.id().as_str()).is_empty());
+    let system: Vec<String> = job
+        .output()
+        .unwrap()
+        .iter()
+        .filter(|record| record.stream == OutputStream::System)
+        .map(|record| String::from_utf8_lossy(&record.bytes).into_owned())
+        .collect();
+    let during_setup = !system.iter().any(|text| text == "job started");
+    eprintln!(
+        "a_stop_during_setup_does_not_wait_out_the_grace_period: the stop landed {} ({system:?})",
+        if during_setup {
+            "during the setup"
+        } else {
+            "after the job started"
+        }
+    );
 }
