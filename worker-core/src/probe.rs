@@ -96,10 +96,7 @@ impl HostSupport {
 pub fn probe() -> HostSupport {
     let cgroup = CgroupRoot::detect().ok().map(|root| cgroup_support(&root));
     let hybrid_cgroup2 = match &cgroup {
-        Some(c) if c.version == 1 => CgroupRoot::at("/sys/fs/cgroup/unified")
-            .ok()
-            .filter(|root| root.version() == CgroupVersion::V2)
-            .map(|root| root.path().to_owned()),
+        Some(c) if c.version == 1 => CgroupRoot::unified().map(|root| root.path().to_owned()),
         _ => None,
     };
     let (delegated_cgroup, delegation_missing) = match Delegation::find() {

@@ -385,7 +385,7 @@ impl Supervisor {
         // On cgroup v2 the init is born inside its cgroup (clone3 with
         // CLONE_INTO_CGROUP), so the cgroup comes first; a move by pid would take
         // the kernel's global threadgroup lock (an RCU grace period when idle).
-        let mut born_inside = match self.cgroup_before_fork(spec) {
+        let born_inside = match self.cgroup_before_fork(spec) {
             Ok(directory) => directory,
             Err(failure) => return (*failure, signals),
         };
@@ -439,9 +439,6 @@ impl Supervisor {
         if let Some(application) = &self.application {
             close.push(application.as_raw_fd());
         }
-        if let Some(directory) = &born_inside {
-            close.push(directory.as_raw_fd());
-        }
         let Pipes {
             stdout,
             stderr,
@@ -466,20 +463,18 @@ impl Supervisor {
             }
             None => Ok(None),
         };
+        // Not needed past the clone, in either process.
+        drop(born_inside);
+        let born_in_cgroup = matches!(born, Ok(Some(_)));
         let forked = match born {
             Ok(Some(forked)) => Ok(forked),
-            Ok(None) => {
-                // No clone3 into a cgroup here (or not v2): fork, then move.
-                born_inside = None;
-                match rootless {
-                    true => crate::sys::clone_single_threaded(namespaces),
-                    false => fork_single_threaded(),
-                }
-            }
+            // No clone3 into a cgroup here (or not v2): fork, then move.
+            Ok(None) => match rootless {
+                true => crate::sys::clone_single_threaded(namespaces),
+                false => fork_single_threaded(),
+            },
             Err(error) => Err(error),
         };
-        // The directory's descriptor is not needed past the clone.
-        let born_in_cgroup = born_inside.take().is_some();
         let sandbox_pid = match forked {
             Ok(Forked::Child) => sandbox::run(
                 plan,
@@ -580,33 +575,10 @@ impl Supervisor {
             None => create_job_cgroup(spec)?,
         };
         let cgroup = self.cgroup.insert(cgroup);
-        // On v1 the init moves itself (see worker_isolate::cgroup::SelfMove:
-        // milliseconds less on an idle machine); elsewhere it is moved from here.
         let self_move = match born_in_cgroup {
             true => Vec::new(),
-            false => match cgroup.open_self_move() {
-                Ok(Some(self_move)) => self_move.into_fds(),
-                Ok(None) => Vec::new(),
-                Err(error) => {
-                    return Err(setup_failure(
-                        "open the cgroup's tasks files",
-                        cgroup.path_description(),
-                        error.io_error().and_then(std::io::Error::raw_os_error),
-                        error_chain(&error),
-                    ));
-                }
-            },
+            false => move_into(cgroup.as_ref(), sandbox_pid)?,
         };
-        if self_move.is_empty() && !born_in_cgroup {
-            cgroup.add_process(sandbox_pid).map_err(|error| {
-                setup_failure(
-                    "add the sandbox to its cgroup",
-                    cgroup.path_description(),
-                    None,
-                    error_chain(&error),
-                )
-            })?;
-        }
         // The job's code runs as this user, and owns its work directory
         // (rootless: the starting user, whose the directory already is).
         let user = spec.sandbox.user;
@@ -814,6 +786,33 @@ fn setup_failure(step: &str, path: String, errno: Option<i32>, message: String) 
         }),
         ..Observed::default()
     })
+}
+
+/// Moves the sandbox init `pid` into `cgroup`. On v1 it moves itself (see
+/// worker_isolate::cgroup::SelfMove: milliseconds less on an idle machine):
+/// returns the descriptors it needs for that. Elsewhere it is moved from here,
+/// and nothing is returned.
+fn move_into(cgroup: &dyn JobCgroup, pid: i32) -> Result<Vec<OwnedFd>, Box<Observed>> {
+    match cgroup.open_self_move() {
+        Ok(Some(self_move)) => Ok(self_move.into_fds()),
+        Ok(None) => cgroup
+            .add_process(pid)
+            .map(|()| Vec::new())
+            .map_err(|error| {
+                setup_failure(
+                    "add the sandbox to its cgroup",
+                    cgroup.path_description(),
+                    None,
+                    error_chain(&error),
+                )
+            }),
+        Err(error) => Err(setup_failure(
+            "open the cgroup's tasks files",
+            cgroup.path_description(),
+            error.io_error().and_then(std::io::Error::raw_os_error),
+            error_chain(&error),
+        )),
+    }
 }
 
 /// Makes the cgroup of one attempt of the job of `spec`, with its limits.

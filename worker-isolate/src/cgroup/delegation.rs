@@ -16,8 +16,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nix::sys::statfs::{self, CGROUP2_SUPER_MAGIC};
-
 use super::parse;
 use super::v2::WANTED_CONTROLLERS;
 
@@ -105,15 +103,14 @@ impl Delegation {
     ///
     /// A [`DelegationError`] saying what is missing.
     pub fn find() -> Result<Delegation, DelegationError> {
-        let mount = UNIFIED_MOUNTS
-            .iter()
-            .map(Path::new)
-            .find(|dir| {
-                statfs::statfs(*dir).is_ok_and(|s| s.filesystem_type() == CGROUP2_SUPER_MAGIC)
-            })
-            .ok_or(DelegationError::NoUnifiedHierarchy)?;
+        let root = super::CgroupRoot::unified().ok_or(DelegationError::NoUnifiedHierarchy)?;
         let own = read("/proc/self/cgroup".as_ref())?;
-        Delegation::find_in(mount, &own, nix::unistd::geteuid().as_raw(), &writable)
+        Delegation::find_in(
+            root.path(),
+            &own,
+            nix::unistd::geteuid().as_raw(),
+            &writable,
+        )
     }
 
     /// Finds the delegated subtree in the v2 hierarchy mounted at `mount`,

@@ -187,33 +187,28 @@ fn entries() -> Vec<(i64, Verdict)> {
 }
 
 /// The program installed in every sandbox.
-pub(crate) fn programs() -> Result<Vec<BpfProgram>, String> {
+fn program() -> Result<BpfProgram, program::TooLong> {
     program::build(&entries())
-        .map(|program| vec![program])
-        .map_err(|error| error.to_string())
 }
 
 /// Installs the deny list on the calling thread and, through fork, on every
 /// process it starts afterwards. Sets `no_new_privs` first (seccompiler does,
 /// as the kernel requires of an unprivileged caller).
 pub fn install_deny_list() -> Result<(), SetupError> {
-    let programs = programs().map_err(|error| {
+    let program = program().map_err(|error| {
         SetupError::new(
             "build the seccomp filter",
             "/proc/self/status",
             std::io::Error::other(error),
         )
     })?;
-    for program in &programs {
-        seccompiler::apply_filter(program).map_err(|error| {
-            let source = match error {
-                seccompiler::Error::Seccomp(source) | seccompiler::Error::Prctl(source) => source,
-                other => std::io::Error::other(other.to_string()),
-            };
-            SetupError::new("install the seccomp filter", "/proc/self/status", source)
-        })?;
-    }
-    Ok(())
+    seccompiler::apply_filter(&program).map_err(|error| {
+        let source = match error {
+            seccompiler::Error::Seccomp(source) | seccompiler::Error::Prctl(source) => source,
+            other => std::io::Error::other(other.to_string()),
+        };
+        SetupError::new("install the seccomp filter", "/proc/self/status", source)
+    })
 }
 
 #[cfg(test)]
@@ -221,9 +216,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_filters_compile() {
-        let programs = programs().expect("compile");
-        assert!(programs.iter().all(|p| !p.is_empty()));
+    fn the_filter_compiles() {
+        assert!(!program().expect("compile").is_empty());
     }
 
     #[test]
