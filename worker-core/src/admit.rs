@@ -195,7 +195,7 @@ impl Admission {
             {
                 timeout = Some(timeout.map_or(FOREIGN_CHECK, |t| t.min(FOREIGN_CHECK)));
             }
-            {
+            if tracing::enabled!(tracing::Level::DEBUG) {
                 let scheduler = self.scheduler();
                 let usage = scheduler.usage();
                 tracing::debug!(
@@ -248,8 +248,9 @@ fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Launch, StateError> 
         .map_err(|source| StateError::io("start the supervisor of", paths.dir(), source))?;
     let child = match started {
         launch::Started::Process(child) => Arc::new(child),
-        // The launcher's reply was lost while a supervisor holds the lock:
-        // watched through the lock like any other holder.
+        // No pidfd came back (a lost reply, or no supervisor at all): watched
+        // through the lock like any other holder; settled by its status once
+        // the lock is free (queued again if nobody started it).
         launch::Started::Unconfirmed => return Ok(Launch::Busy),
     };
     if let Ok(mut children) = launcher.children.lock() {

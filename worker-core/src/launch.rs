@@ -70,9 +70,10 @@ impl SupervisorProcess {
 pub(crate) enum Started {
     /// The supervisor runs (or already ran), and this pidfd names it.
     Process(SupervisorProcess),
-    /// A supervisor took the job, but no pidfd of it came back (the launcher
-    /// died before replying): watch the job through its lock and status, as for
-    /// a job another process started.
+    /// No pidfd of a supervisor came back: the launcher died before replying
+    /// (a supervisor may have taken the job), or none could be started. Watch
+    /// the job through its lock and status, as for a job another process
+    /// started: if nobody started it, it is unheld and unfinished.
     Unconfirmed,
 }
 
@@ -123,7 +124,8 @@ fn after_lost_reply(
             match spawn_supervisor(paths.dir(), &lock, application) {
                 Ok(process) => Started::Process(process),
                 // Our lock goes with this return: whoever waits finds the job
-                // unheld and unfinished, and reconciles it as lost.
+                // unheld and unfinished (a handle's wait reconciles it as lost;
+                // the admission thread queues it again).
                 Err(error) => {
                     tracing::warn!(job_dir = %paths.dir().display(), %error, "cannot start the supervisor");
                     Started::Unconfirmed
@@ -155,7 +157,7 @@ fn spawn_supervisor(
     lock: &JobLock,
     application: Option<BorrowedFd<'_>>,
 ) -> io::Result<SupervisorProcess> {
-    let log = File::create(job_dir.join("supervisor.log"))?;
+    let log = File::create(job_dir.join(crate::state::SUPERVISOR_LOG))?;
     let null = File::open("/dev/null")?;
     let mut inherited = vec![lock.as_fd()];
     inherited.extend(application);

@@ -234,7 +234,6 @@ pub(crate) fn flock(fd: BorrowedFd<'_>, operation: libc::c_int) -> io::Result<()
     }
 }
 
-/// Takes ownership of descriptors received with `SCM_RIGHTS`.
 /// Sends one message with `fds` attached (`SCM_RIGHTS`), retried on `EINTR`.
 /// Never raises SIGPIPE.
 pub(crate) fn send_with_rights(
@@ -299,7 +298,8 @@ pub(crate) fn receive_with_rights(
     Ok((message.bytes, whole, owned_from_rights(&raw)))
 }
 
-pub(crate) fn owned_from_rights(raw: &[std::os::fd::RawFd]) -> Vec<OwnedFd> {
+/// Takes ownership of descriptors received with `SCM_RIGHTS`.
+fn owned_from_rights(raw: &[std::os::fd::RawFd]) -> Vec<OwnedFd> {
     raw.iter()
         // SAFETY: the kernel installed each of these descriptors in this process
         // for this message alone; nothing else knows or owns them.
@@ -323,8 +323,9 @@ pub(crate) fn pidfd_exited(pidfd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result
 }
 
 /// In a freshly forked supervisor (the launcher's child): makes `lock` descriptor
-/// 3, `application` (if any) descriptor 4, `stderr` (if any) descriptor 2, and
-/// closes every other descriptor above 2. Descriptors 0 and 1 stay as they are
+/// 3, `application` (if any) descriptor 4, `network_namespace` (if any)
+/// descriptor 5, `stderr` (if any) descriptor 2, and closes every other
+/// descriptor above 2. Descriptors 0 and 1 stay as they are
 /// (the launcher's, /dev/null).
 ///
 /// Takes raw numbers because the caller's `OwnedFd`s may name descriptors this
@@ -402,10 +403,23 @@ pub(crate) fn arrange_forked_fds(
 /// id cached in its thread control block) is not run; nothing in the child
 /// relies on it (glibc's `raise` asks the kernel for the thread id).
 pub(crate) fn clone_single_threaded(flags: libc::c_int) -> io::Result<Forked> {
-    // SAFETY: clone(2) without CLONE_VM and with a null stack behaves like
-    // fork(2): the child gets a copy of the address space and continues on
-    // its copy of the stack. The caller is single-threaded (see above), so no
-    // lock in that copy is held by a thread that does not exist there.
+    // SAFETY: the caller is single-threaded (see above), so no lock in the
+    // child's copy of the address space is held by a thread that is not there.
+    unsafe { raw_clone(flags) }
+}
+
+/// clone(2) with `flags | SIGCHLD`, without CLONE_VM and with a null stack:
+/// like fork(2), the child gets a copy of the address space and continues on
+/// its copy of the stack.
+///
+/// # Safety
+///
+/// Unless the caller is single-threaded, the child may only call
+/// async-signal-safe functions (another thread may have held a lock at the
+/// clone).
+unsafe fn raw_clone(flags: libc::c_int) -> io::Result<Forked> {
+    // SAFETY: a fork-like clone (no CLONE_VM, null stack, no tid pointers);
+    // what the child may do is the caller's contract above.
     let ret = unsafe {
         libc::syscall(
             libc::SYS_clone,
@@ -489,25 +503,14 @@ pub(crate) fn clone_into_cgroup_single_threaded(
 /// child cloned into a new user namespace that exits at once. Safe from a
 /// multi-threaded process: the child only calls `_exit`.
 pub(crate) fn can_make_user_namespace() -> bool {
-    // SAFETY: as in clone_single_threaded, a fork-like clone; the child runs
-    // only _exit(2), which is async-signal-safe, so no lock held by another
-    // thread of the parent matters.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_clone,
-            libc::c_long::from(libc::CLONE_NEWUSER | libc::SIGCHLD),
-            0 as libc::c_long,
-            0 as libc::c_long,
-            0 as libc::c_long,
-            0 as libc::c_long,
-        )
-    };
-    match ret {
-        -1 => false,
+    // SAFETY: the child runs only _exit(2), which is async-signal-safe, so it
+    // may come from a multi-threaded process.
+    match unsafe { raw_clone(libc::CLONE_NEWUSER) } {
+        Err(_) => false,
         // SAFETY: _exit(2) ends the child at once, running nothing else.
-        0 => unsafe { libc::_exit(0) },
-        pid => matches!(
-            nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid as i32), None),
+        Ok(Forked::Child) => unsafe { libc::_exit(0) },
+        Ok(Forked::Parent(pid)) => matches!(
+            nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(pid), None),
             Ok(nix::sys::wait::WaitStatus::Exited(_, 0))
         ),
     }

@@ -15,8 +15,10 @@
 //! The launcher takes its environment, resource limits and cgroup from the
 //! application when it starts: supervisors it forks have those, not later ones.
 //!
-//! If the launcher cannot be started or has died, the client starts it once
-//! more, then the caller starts the supervisor directly ([`crate::launch`]).
+//! If the launcher has died since the last start, the client starts it once
+//! more; if it cannot be started, the caller starts the supervisor directly
+//! ([`crate::launch`]), and after three failures in a row the launcher is no
+//! longer used.
 
 mod server;
 mod wire;

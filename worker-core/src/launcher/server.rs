@@ -272,7 +272,7 @@ fn become_supervisor(request: wire::StartRequest, network_namespace: Option<Owne
 /// The supervisor's stderr: its log in the job directory, or /dev/null if that
 /// cannot be created (the supervisor records its failures in the status too).
 fn open_log(job_dir: &Path) -> OwnedFd {
-    match std::fs::File::create(job_dir.join("supervisor.log")) {
+    match std::fs::File::create(job_dir.join(crate::state::SUPERVISOR_LOG)) {
         Ok(file) => file.into(),
         Err(_) => match std::fs::File::options().write(true).open("/dev/null") {
             Ok(null) => null.into(),

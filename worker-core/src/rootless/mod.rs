@@ -158,12 +158,15 @@ pub(crate) fn cgroup_root(spec: &JobSpec) -> Result<CgroupRoot, CgroupError> {
     }
 }
 
-/// Whether the job of `spec` gets a cgroup v2 cgroup (the only kind a process
-/// can be born inside).
-pub(crate) fn cgroup_is_v2(spec: &JobSpec) -> bool {
-    !without_cgroup(spec)
-        && cgroup_root(spec)
-            .is_ok_and(|root| root.version() == worker_isolate::cgroup::CgroupVersion::V2)
+/// The cgroup v2 root of the job of `spec`, if it gets a cgroup and that is
+/// where (the only kind a process can be born inside).
+pub(crate) fn v2_cgroup_root(spec: &JobSpec) -> Option<CgroupRoot> {
+    if without_cgroup(spec) {
+        return None;
+    }
+    cgroup_root(spec)
+        .ok()
+        .filter(|root| root.version() == worker_isolate::cgroup::CgroupVersion::V2)
 }
 
 /// Whether the job of `spec` runs without a cgroup.
@@ -181,7 +184,15 @@ pub(crate) fn create_cgroup(spec: &JobSpec) -> Result<Box<dyn JobCgroup>, Cgroup
     if without_cgroup(spec) {
         return Ok(Box::new(untracked::Untracked::new()));
     }
-    cgroup_root(spec)?.create(
+    create_cgroup_in(&cgroup_root(spec)?, spec)
+}
+
+/// Creates the cgroup of one attempt of the job of `spec` under `root`.
+pub(crate) fn create_cgroup_in(
+    root: &CgroupRoot,
+    spec: &JobSpec,
+) -> Result<Box<dyn JobCgroup>, CgroupError> {
+    root.create(
         &spec.cgroup_parent,
         spec.id.as_str(),
         &spec.limits.to_cgroup(),

@@ -6,6 +6,10 @@ use std::fs;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+/// The supervisor's stderr in a job's directory, for what it cannot put in
+/// the status (created by whoever starts it: the launcher or the starter).
+pub(crate) const SUPERVISOR_LOG: &str = "supervisor.log";
+
 /// An opened state directory.
 #[derive(Debug, Clone)]
 pub(crate) struct StateDir {

@@ -619,10 +619,13 @@ impl Supervisor {
     /// and returns its directory, for the init to be born inside; elsewhere
     /// `None` (the cgroup is made while the init sets up).
     fn cgroup_before_fork(&mut self, spec: &JobSpec) -> Result<Option<OwnedFd>, Box<Observed>> {
-        if !crate::rootless::cgroup_is_v2(spec) {
+        let Some(root) = crate::rootless::v2_cgroup_root(spec) else {
             return Ok(None);
-        }
-        let cgroup = self.cgroup.insert(create_job_cgroup(spec)?);
+        };
+        let created = crate::rootless::create_cgroup_in(&root, spec);
+        let cgroup = self
+            .cgroup
+            .insert(created.map_err(|error| create_failure(spec, &error))?);
         cgroup.open_for_clone().map_err(|error| {
             setup_failure(
                 "open the cgroup's directory",
@@ -817,14 +820,17 @@ fn move_into(cgroup: &dyn JobCgroup, pid: i32) -> Result<Vec<OwnedFd>, Box<Obser
 
 /// Makes the cgroup of one attempt of the job of `spec`, with its limits.
 fn create_job_cgroup(spec: &JobSpec) -> Result<Box<dyn JobCgroup>, Box<Observed>> {
-    crate::rootless::create_cgroup(spec).map_err(|error| {
-        setup_failure(
-            "create cgroup",
-            format!("{}/{}", spec.cgroup_parent, spec.id),
-            None,
-            error_chain(&error),
-        )
-    })
+    crate::rootless::create_cgroup(spec).map_err(|error| create_failure(spec, &error))
+}
+
+/// The job cgroup of `spec` could not be created.
+fn create_failure(spec: &JobSpec, error: &worker_isolate::cgroup::CgroupError) -> Box<Observed> {
+    setup_failure(
+        "create cgroup",
+        format!("{}/{}", spec.cgroup_parent, spec.id),
+        None,
+        error_chain(error),
+    )
 }
 
 fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
