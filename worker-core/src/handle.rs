@@ -195,9 +195,8 @@ impl<J: Job> JobHandle<J> {
                 // not exist yet. Its status changes when it starts (or is
                 // stopped); the 1 s re-check is a safety net.
                 let unchanged = || {
-                    self.status().is_ok_and(|now| {
-                        now.state == crate::state::JobState::Queued && now.supervisor_pid.is_none()
-                    })
+                    state::read_locked::<JobStatus>(&self.paths.status())
+                        .is_ok_and(|now| crate::admit::never_started(&now))
                 };
                 let recheck = std::time::Duration::from_secs(1);
                 if crate::logs::wait_for_change(self.paths.dir(), unchanged, recheck)

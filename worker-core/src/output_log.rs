@@ -350,11 +350,7 @@ impl OutputLogWriter {
         if self.file.write_all(&frame).is_ok() {
             self.len += frame.len() as u64;
         }
-        if self.can_preallocate {
-            self.give_back_claim();
-        } else {
-            let _ = self.file.set_len(self.len);
-        }
+        self.give_back_claim();
         AppendError {
             path: self.path.clone(),
             source,

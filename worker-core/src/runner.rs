@@ -324,7 +324,7 @@ impl Runner {
             .inspect(|()| crash::point("created"))
             .and_then(|()| state::write_json_atomic(&paths.spec(), &spec))
             .inspect(|()| crash::point("spec"))
-            .and_then(|()| state::write_in_place(&paths.status(), &status))
+            .and_then(|()| state::write_json_atomic(&paths.status(), &status))
             .inspect(|()| crash::point("status"));
         if let Err(error) = recorded {
             let _ = std::fs::remove_dir_all(paths.dir());
@@ -392,7 +392,7 @@ impl Runner {
             let lock = JobLock::create(&paths)?;
             paths.create_work()?;
             state::write_json_atomic(&paths.spec(), &spec)?;
-            state::write_in_place(&paths.status(), status)?;
+            state::write_json_atomic(&paths.status(), status)?;
             // Queued jobs have a lock file nobody holds: the admission thread
             // takes it to start the job.
             drop(lock);
@@ -515,8 +515,8 @@ impl Runner {
                 Err(StateError::Io { source, .. })
                     if source.kind() == std::io::ErrorKind::NotFound =>
                 {
-                    // Being created right now, or abandoned mid-creation (open
-                    // removes those): not a job yet.
+                    // Being created right now, or abandoned mid-creation
+                    // (retention removes those): not a job yet.
                 }
                 Err(error) => {
                     if state.is_none() {

@@ -3,9 +3,9 @@
 //! The lock is a file, `<state>/active/<id>`, that exists exactly while the job is
 //! not finished: opening the state directory only has to look at those. Its
 //! inode is created as `<state>/jobs/<id>/lock` and locked there, then linked
-//! as the marker: the marker never exists unlocked while its starter lives
-//! (a reconciling runner cannot take it between its creation and its
-//! locking), and removing it at the end frees no inode (see
+//! as the marker: the marker never exists unlocked between its creation and
+//! its locking (a reconciling runner cannot take it then; a queued job's
+//! starter lets it go later, on purpose), and removing it at the end frees no inode (see
 //! [`JobPaths::clear_active`]).
 //!
 //! Rules (the state directory's whole concurrency story):
@@ -15,7 +15,7 @@
 //!   supervisor for its whole life.
 //! - Only the lock holder writes `status.json` (in place, under
 //!   its own `flock`: see the `in_place` module), cleans up the job's
-//!   cgroup and work directory, or removes the lock file once the job is finished.
+//!   cgroup and work directory, or removes the active marker once the job is finished.
 //! - An unfinished job whose lock anyone can take has lost its supervisor: the
 //!   taker marks it lost and cleans up. The kernel drops the lock when its holder
 //!   dies, however it dies, so no pid (which could be reused) is ever trusted.
@@ -56,7 +56,7 @@ impl JobLock {
     /// Creates and takes the lock of a new job in its directory (which must
     /// exist), then links it as the job's active marker; fails if either
     /// exists. A crash before the link leaves a job directory holding only the
-    /// lock (and maybe the empty work directory), no active marker and no
+    /// lock, no active marker and no
     /// status: not a job for anyone (listing skips it, retention counts it
     /// oldest).
     pub(crate) fn create(paths: &JobPaths) -> Result<JobLock, StateError> {

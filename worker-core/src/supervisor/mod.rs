@@ -764,7 +764,7 @@ impl Supervisor {
         self.status.next_attempt_at = None;
         self.status.finish(exit);
         let written = self.write_status().and_then(|()| {
-            // Last: once the lock file is gone, nobody needs to look at this job on open.
+            // Last: once the active marker is gone, nobody needs to look at this job on open.
             self.paths.clear_active().map_err(|error| error.to_string())
         });
         match written {
@@ -777,7 +777,6 @@ impl Supervisor {
     }
 }
 
-/// The sandbox's file system for `spec`.
 /// A failed setup step of the supervisor's, as the attempt's outcome.
 fn setup_failure(step: &str, path: String, errno: Option<i32>, message: String) -> Box<Observed> {
     Box::new(Observed {
@@ -833,6 +832,7 @@ fn create_failure(spec: &JobSpec, error: &worker_isolate::cgroup::CgroupError) -
     )
 }
 
+/// The sandbox's file system for `spec`.
 fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
     let mut rootfs = RootfsPlan::new(work);
     rootfs.hidden.push(spec.state_dir.clone());
