@@ -64,16 +64,21 @@ pub enum Part {
     StateFiles,
     /// The job's own process: without it the init writes the result.
     JobProcess,
+    /// The root built anew for each sandbox: without it, each sandbox copies
+    /// a template root made once (template.rs) and mounts only its own
+    /// /proc, /tmp, /dev/shm and /work.
+    PerSandboxRoot,
 }
 
 impl Part {
-    pub const ALL: [Part; 6] = [
+    pub const ALL: [Part; 7] = [
         Part::Rootfs,
         Part::Seccomp,
         Part::Capabilities,
         Part::Accounting,
         Part::StateFiles,
         Part::JobProcess,
+        Part::PerSandboxRoot,
     ];
 }
 
@@ -84,11 +89,14 @@ pub struct FullFloor {
     next: AtomicUsize,
     /// The bare floor's root: a directory to bind the host root on.
     bare_root: PathBuf,
+    template: super::template::Template,
 }
 
 impl FullFloor {
     /// Makes `<state>/jobs`, `<state>/active` and a cgroup parent in each hierarchy.
-    pub fn new(state: &Path, bare_root: &Path) -> Result<FullFloor> {
+    /// Call while the process has a single thread (the template is forked).
+    pub fn new(state: &Path, bare_root: &Path, template_root: &Path) -> Result<FullFloor> {
+        let template = super::template::Template::build(template_root)?;
         fs::create_dir_all(state.join("jobs"))?;
         fs::create_dir_all(state.join("active"))?;
         let mut parents = Vec::new();
@@ -101,6 +109,7 @@ impl FullFloor {
             parents.push(parent);
         }
         Ok(FullFloor {
+            template,
             bare_root: bare_root.to_owned(),
             state: state.to_owned(),
             parents,
@@ -143,6 +152,7 @@ impl FullFloor {
             cgroups: &cgroups,
             plan: &plan,
             bare_root: &self.bare_root,
+            template: &self.template,
             without,
         };
         if !state_files {
@@ -212,6 +222,7 @@ struct Setup<'a> {
     cgroups: &'a [PathBuf],
     plan: &'a RootfsPlan,
     bare_root: &'a Path,
+    template: &'a super::template::Template,
     without: Option<Part>,
 }
 
@@ -256,11 +267,12 @@ fn supervise(setup: &Setup<'_>) -> Result<()> {
         false => None,
     };
     let hostname = format!("job-{}", &id[..12]);
-    let flags = libc::CLONE_NEWPID
-        | libc::CLONE_NEWNS
-        | libc::CLONE_NEWNET
-        | libc::CLONE_NEWUTS
-        | libc::CLONE_NEWIPC;
+    let mut flags =
+        libc::CLONE_NEWPID | libc::CLONE_NEWNET | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
+    if setup.without != Some(Part::PerSandboxRoot) {
+        // (From a template, the mount namespace is the template's copy.)
+        flags |= libc::CLONE_NEWNS;
+    }
     // SAFETY: a fork-like clone of this single-threaded process; the child
     // runs `init` and ends with _exit.
     let init = unsafe {
@@ -360,6 +372,7 @@ fn sandbox_init(
     let without = setup.without;
     match without {
         Some(Part::Rootfs) => bare_root(setup.bare_root).map_err(|e| format!("bare root: {e}"))?,
+        Some(Part::PerSandboxRoot) => setup.template.enter(&setup.plan.work_dir)?,
         _ => worker_isolate::mounts::enter_new_root(setup.plan)?,
     }
     nix::unistd::dup2_stdin(&null)?;

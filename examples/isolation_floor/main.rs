@@ -35,6 +35,7 @@
 //! sandbox's, not a disk's.
 
 mod full;
+mod template;
 
 use std::ffi::CString;
 use std::fs;
@@ -297,7 +298,11 @@ impl Floor {
         let root = scratch.path().join("root");
         fs::create_dir(&root)?;
         let proc = root.join("proc");
-        let full = full::FullFloor::new(&scratch.path().join("state"), &root)?;
+        let full = {
+            let template_root = scratch.path().join("template-root");
+            fs::create_dir(&template_root)?;
+            full::FullFloor::new(&scratch.path().join("state"), &root, &template_root)?
+        };
         Ok(Floor {
             full,
             parents,
