@@ -226,6 +226,7 @@ fn the_rootless_sandbox_is_isolated() {
         .start(Probe {
             host_pid: std::process::id() as i32,
             state_dir: test.dir.path().display().to_string(),
+            linger_ms: 0,
         })
         .expect("start");
     let view = common::rt().block_on(job.wait()).expect("view");

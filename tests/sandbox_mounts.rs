@@ -105,3 +105,51 @@ fn a_custom_root_replaces_the_hosts() {
         attempts[3]
     );
 }
+
+/// Unmounts what a test mounted, even when it fails.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        nix::mount::umount2(&self.0, nix::mount::MntFlags::MNT_DETACH).unwrap();
+    }
+}
+
+/// A runner's launcher builds a root template after its first start, a
+/// snapshot of the host's mounts: a mount made on the host afterwards must
+/// still show in later sandboxes (the launcher builds a new template).
+#[test]
+fn a_host_mount_made_after_the_template_shows_in_later_sandboxes() {
+    if !common::privileged("a_host_mount_made_after_the_template_shows_in_later_sandboxes") {
+        return;
+    }
+    let test = common::runner();
+    let first = attempt(
+        &test,
+        vec![Attack::ReadFile("/etc/hostname".into())],
+        StartOptions::new(),
+    );
+    assert!(first[0].allowed, "{first:?}");
+    // Idle time for the launcher to build its template.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    // Not under /tmp, which sandboxes replace with their own.
+    let dir = tempfile::Builder::new()
+        .prefix("workernator-test-mount-")
+        .tempdir_in("/var/tmp")
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    nix::mount::mount(
+        Some("tmpfs"),
+        dir.path(),
+        Some("tmpfs"),
+        nix::mount::MsFlags::empty(),
+        Some("size=64k,mode=0755"),
+    )
+    .unwrap();
+    let mounted = Mounted(dir.path().to_owned());
+    std::fs::write(dir.path().join("marker"), "mounted after").unwrap();
+    let marker = dir.path().join("marker").display().to_string();
+    let later = attempt(&test, vec![Attack::ReadFile(marker)], StartOptions::new());
+    drop(mounted);
+    assert!(later[0].allowed, "{later:?}");
+}

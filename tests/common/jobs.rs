@@ -33,6 +33,13 @@ pub struct SandboxView {
     pub cwd: String,
     pub state_dir_listing: Result<Vec<String>, String>,
     pub devices: Vec<String>,
+    /// What /tmp held before this job wrote to it.
+    pub tmp_before: Vec<String>,
+    pub write_dev: String,
+    /// The device of the root directory: live sandboxes copied from one
+    /// template share their root tmpfs; two live ones that built their own
+    /// roots cannot share a device number.
+    pub root_device: u64,
 }
 
 /// Looks around the sandbox and reports what it sees.
@@ -40,6 +47,8 @@ pub struct SandboxView {
 pub struct Probe {
     pub host_pid: i32,
     pub state_dir: String,
+    /// How long the job stays alive after looking (to overlap with another).
+    pub linger_ms: u64,
 }
 
 fn try_write(path: &str) -> String {
@@ -79,7 +88,14 @@ impl Run for Probe {
             .filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
             .collect();
         devices.sort();
-        Ok(SandboxView {
+        let linger = std::time::Duration::from_millis(self.linger_ms);
+        let tmp_before = std::fs::read_dir("/tmp")?
+            .filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+            .collect();
+        let view = SandboxView {
+            tmp_before,
+            write_dev: try_write("/dev/workernator-probe"),
+            root_device: std::os::unix::fs::MetadataExt::dev(&std::fs::metadata("/")?),
             pid: std::process::id(),
             visible_pids,
             hostname: std::fs::read_to_string("/proc/sys/kernel/hostname")?
@@ -95,7 +111,9 @@ impl Run for Probe {
             cwd: std::env::current_dir()?.display().to_string(),
             state_dir_listing,
             devices,
-        })
+        };
+        std::thread::sleep(linger);
+        Ok(view)
     }
 }
 

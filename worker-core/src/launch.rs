@@ -31,6 +31,10 @@ pub(crate) const APPLICATION_FD: i32 = 4;
 /// Descriptor number of a network namespace made ahead of time, in a
 /// supervisor forked by the launcher with one.
 pub(crate) const NETWORK_NAMESPACE_FD: i32 = 5;
+/// Descriptor number of the mount namespace of a root template
+/// (worker_isolate::mounts::RootTemplate), in a supervisor forked by the
+/// launcher with one.
+pub(crate) const ROOT_TEMPLATE_FD: i32 = 6;
 
 /// Signals a supervisor handles through its signalfd; blocked from its start.
 pub(crate) const SUPERVISOR_SIGNALS: [libc::c_int; 4] =

@@ -42,6 +42,9 @@ pub(crate) struct SandboxPlan {
     /// A network namespace made ahead of time (by the launcher) for this
     /// sandbox alone, entered instead of unsharing a new one.
     pub(crate) network_namespace: Option<OwnedFd>,
+    /// The mount namespace of a root template that `rootfs` fits: copied
+    /// instead of building the root (worker_isolate::mounts::RootTemplate).
+    pub(crate) root_template: Option<OwnedFd>,
     pub(crate) process_limits: ProcessLimits,
 }
 
@@ -76,8 +79,9 @@ pub(crate) fn run(mut plan: SandboxPlan, fds: SandboxFds) -> ! {
     // fork. (A cgroup namespace, if one is added, must be unshared after the move:
     // its root is the cgroup this process is in then.)
     let setup = set_up(&plan).and_then(|()| redirect_stdio(fds.stdout, fds.stderr));
-    // Entered (or not needed): the job must not hold it.
+    // Entered (or not needed): the job must not hold them.
     drop(plan.network_namespace.take());
+    drop(plan.root_template.take());
     if let Err(error) = &setup {
         report_setup_failure(&mut reports, error);
     }
@@ -164,6 +168,10 @@ fn set_up(plan: &SandboxPlan) -> Result<(), SetupError> {
         net::enter_network_namespace(prepared.as_fd())?;
         unshared.network = false;
     }
+    if plan.root_template.is_some() {
+        // The mount namespace is the template's copy, made below.
+        unshared.mount = false;
+    }
     namespaces::enter(unshared)?;
     if plan.namespaces.uts {
         namespaces::set_hostname(&plan.hostname)?;
@@ -171,8 +179,12 @@ fn set_up(plan: &SandboxPlan) -> Result<(), SetupError> {
     if unshared.network {
         net::loopback_up()?;
     }
-    if plan.namespaces.mount {
-        worker_isolate::mounts::enter_new_root(&plan.rootfs)?;
+    match (&plan.root_template, plan.namespaces.mount) {
+        (Some(template), true) => {
+            worker_isolate::mounts::enter_template_root(template.as_fd(), &plan.rootfs)?;
+        }
+        (None, true) => worker_isolate::mounts::enter_new_root(&plan.rootfs)?,
+        (_, false) => {}
     }
     Ok(())
 }

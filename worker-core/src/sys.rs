@@ -324,7 +324,8 @@ pub(crate) fn pidfd_exited(pidfd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result
 
 /// In a freshly forked supervisor (the launcher's child): makes `lock` descriptor
 /// 3, `application` (if any) descriptor 4, `network_namespace` (if any)
-/// descriptor 5, `stderr` (if any) descriptor 2, and closes every other
+/// descriptor 5, `root_template` (if any) descriptor 6, `stderr` (if any)
+/// descriptor 2, and closes every other
 /// descriptor above 2. Descriptors 0 and 1 stay as they are
 /// (the launcher's, /dev/null).
 ///
@@ -335,6 +336,7 @@ pub(crate) fn arrange_forked_fds(
     application: Option<std::os::fd::RawFd>,
     stderr: Option<std::os::fd::RawFd>,
     network_namespace: Option<std::os::fd::RawFd>,
+    root_template: Option<std::os::fd::RawFd>,
 ) -> io::Result<()> {
     const ABOVE: libc::c_int = 10;
     let lift = |fd: libc::c_int| -> io::Result<libc::c_int> {
@@ -353,22 +355,19 @@ pub(crate) fn arrange_forked_fds(
     let application = application.map(lift).transpose()?;
     let stderr = stderr.map(lift).transpose()?;
     let network_namespace = network_namespace.map(lift).transpose()?;
+    let root_template = root_template.map(lift).transpose()?;
     let mut moves = vec![(lock, crate::launch::LOCK_FD)];
     moves.extend(application.map(|fd| (fd, crate::launch::APPLICATION_FD)));
     moves.extend(stderr.map(|fd| (fd, libc::STDERR_FILENO)));
     moves.extend(network_namespace.map(|fd| (fd, crate::launch::NETWORK_NAMESPACE_FD)));
-    for (source, target) in moves {
+    moves.extend(root_template.map(|fd| (fd, crate::launch::ROOT_TEMPLATE_FD)));
+    for &(source, target) in &moves {
         // SAFETY: dup2 on two descriptor numbers of this (single-threaded) process;
         // the target is replaced atomically, which is what we want.
         if unsafe { libc::dup2(source, target) } < 0 {
             return Err(io::Error::last_os_error());
         }
     }
-    let first_free = if application.is_some() {
-        crate::launch::APPLICATION_FD + 1
-    } else {
-        crate::launch::LOCK_FD + 1
-    };
     let close_range = |first: libc::c_int, last: libc::c_uint| -> io::Result<()> {
         // SAFETY: close_range(2) closes descriptors of this process only; the
         // caller guarantees nothing will use or close those numbers again.
@@ -379,16 +378,22 @@ pub(crate) fn arrange_forked_fds(
             Ok(())
         }
     };
-    match network_namespace {
-        Some(_) => {
-            let kept = crate::launch::NETWORK_NAMESPACE_FD;
-            if first_free < kept {
-                close_range(first_free, (kept - 1) as libc::c_uint)?;
-            }
-            close_range(kept + 1, libc::c_uint::MAX)
+    // Every other descriptor from 3 up closes: the gaps between the kept ones,
+    // and all above the last.
+    let mut kept: Vec<libc::c_int> = moves
+        .iter()
+        .map(|&(_, target)| target)
+        .filter(|&target| target > libc::STDERR_FILENO)
+        .collect();
+    kept.sort_unstable();
+    let mut first_free = libc::STDERR_FILENO + 1;
+    for kept in kept {
+        if first_free < kept {
+            close_range(first_free, (kept - 1) as libc::c_uint)?;
         }
-        None => close_range(first_free, libc::c_uint::MAX),
+        first_free = kept + 1;
     }
+    close_range(first_free, libc::c_uint::MAX)
 }
 
 /// Like [`fork_single_threaded`], with the child in the new namespaces of

@@ -117,3 +117,28 @@ pub(crate) fn interface_up(name: &str) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The two sides of [`fork_single_threaded`].
+pub(crate) enum Forked {
+    Child,
+    Parent(nix::unistd::Pid),
+}
+
+/// `fork()`, for a caller that has a single thread (so that the child may run
+/// ordinary code: no lock can be held by a thread that does not exist there).
+pub(crate) fn fork_single_threaded() -> io::Result<Forked> {
+    // SAFETY: the caller guarantees it has a single thread (see above); the
+    // child then owns a consistent copy of everything, allocator included.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => Ok(Forked::Child),
+        Ok(nix::unistd::ForkResult::Parent { child }) => Ok(Forked::Parent(child)),
+        Err(errno) => Err(errno.into()),
+    }
+}
+
+/// Ends a forked child at once: no exit handlers, no flushing of buffers the
+/// parent owns too.
+pub(crate) fn exit_forked_child(code: i32) -> ! {
+    // SAFETY: _exit has no preconditions and never returns.
+    unsafe { libc::_exit(code) }
+}

@@ -21,6 +21,7 @@
 //! longer used.
 
 mod server;
+mod template;
 mod wire;
 
 pub(crate) use server::{SOCKET_FD, serve};

@@ -70,14 +70,21 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
     };
     wire::send(socket, &wire::ready(), &[])?;
     let mut pool = NetworkNamespacePool::new();
+    let mut template = super::template::TemplateSlot::new();
     loop {
-        let mut fds = [
+        let mut fds = vec![
             PollFd::new(socket, PollFlags::POLLIN),
             PollFd::new(children.as_fd(), PollFlags::POLLIN),
             PollFd::new(application.as_fd(), PollFlags::POLLIN),
         ];
-        // Idle with the pool short: look, and fill it if nothing is asked.
-        let timeout = if pool.wants_more() {
+        // The host's mount table, while a template may be built from it.
+        fds.extend(
+            template
+                .watch()
+                .map(|mounts| PollFd::new(mounts, PollFlags::POLLPRI)),
+        );
+        // Idle with something to make: look, and make it if nothing is asked.
+        let timeout = if pool.wants_more() || template.wants_build() {
             PollTimeout::ZERO
         } else {
             PollTimeout::NONE
@@ -87,10 +94,17 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
             Err(nix::errno::Errno::EINTR) => continue,
             Err(errno) => return Err(errno.into()),
         }
-        let [request, child_ended, application_ended] =
-            fds.map(|fd| fd.revents().is_some_and(|events| !events.is_empty()));
+        let happened: Vec<bool> = fds
+            .iter()
+            .map(|fd| fd.revents().is_some_and(|events| !events.is_empty()))
+            .collect();
+        drop(fds);
+        let [request, child_ended, application_ended] = [happened[0], happened[1], happened[2]];
         if application_ended {
             return Ok(());
+        }
+        if happened.get(3) == Some(&true) {
+            template.host_mounts_changed();
         }
         if child_ended {
             while let Ok(Some(_)) = children.read_signal() {}
@@ -109,7 +123,8 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
             let reply = match wire::parse_start(received) {
                 Ok(request) => {
                     crate::crash::point("launcher-received");
-                    fork_supervisor(request, pool.take())
+                    let root_template = template.for_job(&request.job_dir);
+                    fork_supervisor(request, pool.take(), root_template)
                         .inspect(|_| crate::crash::point("launcher-forked"))
                 }
                 Err(malformed) => Err(std::io::Error::other(malformed)),
@@ -135,7 +150,12 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
         }
         reap_children();
         if !request {
-            pool.fill_one();
+            // The template first: it saves more per start.
+            if template.wants_build() {
+                template.build();
+            } else {
+                pool.fill_one();
+            }
         }
     }
 }
@@ -211,6 +231,7 @@ fn reap_children() {
 fn fork_supervisor(
     request: wire::StartRequest,
     network_namespace: Option<OwnedFd>,
+    root_template: Option<OwnedFd>,
 ) -> std::io::Result<OwnedFd> {
     let termination = termination_signals();
     // Born with every supervisor signal blocked: a stop request that arrives
@@ -219,7 +240,7 @@ fn fork_supervisor(
     let pid = match fork_single_threaded() {
         // The child goes on with them blocked, until its supervisor reads them
         // from its signalfd.
-        Ok(Forked::Child) => become_supervisor(request, network_namespace),
+        Ok(Forked::Child) => become_supervisor(request, network_namespace, root_template),
         Ok(Forked::Parent(pid)) => pid,
         Err(error) => {
             let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
@@ -230,8 +251,8 @@ fn fork_supervisor(
     // child exists anyway.
     let _ = sigprocmask(SigmaskHow::SIG_UNBLOCK, Some(&termination), None);
     // The launcher keeps nothing of the job: its copies of the lock, of the
-    // application's pidfd and of the network namespace close here.
-    drop((request, network_namespace));
+    // application's pidfd and of the namespaces close here.
+    drop((request, network_namespace, root_template));
     // Not reaped yet (only the loop reaps, after the reply), so the pid is the
     // child's and opening it is race-free.
     crate::sys::pidfd_open(pid).inspect_err(|_| {
@@ -246,7 +267,11 @@ fn fork_supervisor(
 /// The child: becomes exactly what a spawned supervisor is (own session, stderr
 /// to the job's supervisor.log, lock on 3, application pidfd on 4, no other
 /// descriptor), then runs the supervisor and exits.
-fn become_supervisor(request: wire::StartRequest, network_namespace: Option<OwnedFd>) -> ! {
+fn become_supervisor(
+    request: wire::StartRequest,
+    network_namespace: Option<OwnedFd>,
+    root_template: Option<OwnedFd>,
+) -> ! {
     let wire::StartRequest {
         job_dir,
         lock,
@@ -255,17 +280,24 @@ fn become_supervisor(request: wire::StartRequest, network_namespace: Option<Owne
     let lock = lock.into_raw_fd();
     let application = application.map(IntoRawFd::into_raw_fd);
     let network_namespace = network_namespace.map(IntoRawFd::into_raw_fd);
+    let root_template = root_template.map(IntoRawFd::into_raw_fd);
     let _ = nix::unistd::setsid();
     let stderr = open_log(&job_dir).into_raw_fd();
-    if let Err(error) =
-        crate::sys::arrange_forked_fds(lock, application, Some(stderr), network_namespace)
-    {
+    if let Err(error) = crate::sys::arrange_forked_fds(
+        lock,
+        application,
+        Some(stderr),
+        network_namespace,
+        root_template,
+    ) {
         eprintln!("workernator launcher: cannot hand the supervisor its descriptors: {error}");
         std::process::exit(1);
     }
     let network_namespace = network_namespace
         .and_then(|_| crate::sys::inherited_fd(crate::launch::NETWORK_NAMESPACE_FD));
-    let code = crate::supervisor::run_with(job_dir, network_namespace);
+    let root_template =
+        root_template.and_then(|_| crate::sys::inherited_fd(crate::launch::ROOT_TEMPLATE_FD));
+    let code = crate::supervisor::run_with(job_dir, network_namespace, root_template);
     std::process::exit(code)
 }
 

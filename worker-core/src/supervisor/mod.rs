@@ -21,7 +21,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use verdict::Observed;
 use worker_isolate::cgroup::JobCgroup;
 use worker_isolate::mounts::{Bind, RootfsPlan};
@@ -30,13 +30,19 @@ use worker_isolate::privileges::ProcessLimits;
 
 /// Runs the supervisor of the job in `job_dir`; returns the process exit code.
 pub(crate) fn run(job_dir: PathBuf) -> i32 {
-    run_with(job_dir, None)
+    run_with(job_dir, None, None)
 }
 
 /// [`run`], with a network namespace made ahead of time for the job's first
 /// attempt (by the launcher), used if the job gets a network namespace of its
-/// own and the supervisor is root; later attempts make their own.
-pub(crate) fn run_with(job_dir: PathBuf, network_namespace: Option<OwnedFd>) -> i32 {
+/// own and the supervisor is root; later attempts make their own. And with
+/// the mount namespace of a root template (by the launcher, for this job's
+/// state directory), which every attempt copies if the job's root fits it.
+pub(crate) fn run_with(
+    job_dir: PathBuf,
+    network_namespace: Option<OwnedFd>,
+    root_template: Option<OwnedFd>,
+) -> i32 {
     // Before any descriptor is opened: descriptor 4 is the application's pidfd
     // only if the launcher handed one down (tied jobs). Taken later, it could be
     // one of our own (the signalfd) and end up owned twice.
@@ -89,6 +95,7 @@ pub(crate) fn run_with(job_dir: PathBuf, network_namespace: Option<OwnedFd>) -> 
         keep_work_dir: false,
         application,
         network_namespace,
+        root_template,
         announced: false,
         stop_seen: false,
         admitted_from_queue,
@@ -127,6 +134,9 @@ struct Supervisor {
     application: Option<OwnedFd>,
     /// A network namespace made ahead of time, for one sandbox only.
     network_namespace: Option<OwnedFd>,
+    /// The mount namespace of the launcher's root template for this job's
+    /// state directory: every attempt whose root fits it copies it.
+    root_template: Option<OwnedFd>,
     /// Whether a status with this supervisor's pid has been written (see
     /// [`Supervisor::write_status`]).
     announced: bool,
@@ -390,6 +400,17 @@ impl Supervisor {
             Err(failure) => return (*failure, signals),
         };
         let user = spec.sandbox.user;
+        let rootfs = rootfs_plan(spec, self.paths.work());
+        // Copied, not built, where the job's root is the template's (never
+        // rootless: the template belongs to the host's user namespace).
+        let root_template = match (&self.root_template, state_dir_of(self.paths.dir())) {
+            (Some(template), Some(state_dir))
+                if !rootless && rootfs.fits_template_of(&template_rootfs_plan(state_dir)) =>
+            {
+                template.try_clone().ok()
+            }
+            _ => None,
+        };
         let plan = SandboxPlan {
             job_id: spec.id.to_string(),
             attempt: self.status.attempt,
@@ -400,7 +421,8 @@ impl Supervisor {
                 network: spec.sandbox.network == NetworkMode::None,
                 ..Namespaces::default()
             },
-            rootfs: rootfs_plan(spec, self.paths.work()),
+            rootfs,
+            root_template,
             uid: user.uid,
             gid: user.gid,
             user_namespace: rootless.then(|| {
@@ -438,6 +460,9 @@ impl Supervisor {
         }
         if let Some(application) = &self.application {
             close.push(application.as_raw_fd());
+        }
+        if let Some(template) = &self.root_template {
+            close.push(template.as_raw_fd());
         }
         let Pipes {
             stdout,
@@ -830,6 +855,20 @@ fn create_failure(spec: &JobSpec, error: &worker_isolate::cgroup::CgroupError) -
         None,
         error_chain(error),
     )
+}
+
+/// The state directory of the job in `job_dir` (`<state>/jobs/<id>`).
+pub(crate) fn state_dir_of(job_dir: &Path) -> Option<&Path> {
+    job_dir.parent()?.parent()
+}
+
+/// The root a template is built from for the jobs of `state_dir`: what
+/// [`rootfs_plan`] makes for a job without binds or a root of its own.
+pub(crate) fn template_rootfs_plan(state_dir: &Path) -> RootfsPlan {
+    // (The work directory is each sandbox's own: no template uses it.)
+    let mut rootfs = RootfsPlan::new(PathBuf::new());
+    rootfs.hidden.push(state_dir.to_owned());
+    rootfs
 }
 
 /// The sandbox's file system for `spec`.

@@ -12,6 +12,10 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+mod template;
+
+pub use template::{MountTableWatch, RootTemplate, enter_template_root};
+
 /// Device nodes the sandbox gets, bound from the host's /dev.
 pub const DEVICES: [&str; 6] = ["null", "zero", "full", "random", "urandom", "tty"];
 
@@ -215,18 +219,9 @@ fn top_level_entries(plan: &RootfsPlan) -> Result<Vec<(std::ffi::OsString, Entry
 ///
 /// The caller must be alone in a new mount namespace (and, for /proc to show only
 /// the sandbox, PID 1 of a new pid namespace). Afterwards the working directory is
-/// [`WORK_DIR`].
+/// [`WORK_DIR`]. [`RootTemplate`] makes the same root from a copy.
 pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
-    // Nothing we mount may leak back to the host's mount namespace.
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|errno| SetupError::errno("make mounts private", "/", errno))?;
-
+    make_mounts_private()?;
     // Taken before the staging tmpfs covers anything, in case the work dir lives there.
     let work_tree = clone_tree(&plan.work_dir)?;
     let entries = top_level_entries(plan)?;
@@ -237,66 +232,13 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         .collect::<Result<Vec<_>, SetupError>>()?;
 
     let root = plan.staging.as_path();
-    mount_fs(
-        "mount tmpfs root on",
-        "tmpfs",
-        root,
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some("mode=0755,size=1m"),
-    )?;
-
-    // Every mount point on the root tmpfs is made first, then the host's
-    // entries attached, and the whole tree made read-only, nosuid and nodev by
-    // one recursive mount_setattr (rather than one per entry, and a remount of
-    // the root at the end). What is mounted after it (/proc, /dev, /tmp, /work,
-    // the binds) carries its own flags.
-    for (name, entry) in &entries {
-        let target = root.join(name);
-        match entry {
-            Entry::Dir(tree) => {
-                make_dir(&target)?;
-                attach_plain(tree, &target)?;
-            }
-            Entry::File(tree) => {
-                make_file(&target)?;
-                attach_plain(tree, &target)?;
-            }
-            Entry::Symlink(link) => std::os::unix::fs::symlink(link, &target)
-                .map_err(|error| SetupError::new("symlink", &target, error))?,
+    build_shared_root(root, &entries, |root| {
+        for (bind, _, is_dir) in &binds {
+            make_new_top_level_mount_point(root, &bind.target, *is_dir)?;
         }
-    }
-    for replaced in REPLACED {
-        make_dir(&root.join(replaced))?;
-    }
-    for (bind, _, is_dir) in &binds {
-        make_new_top_level_mount_point(root, &bind.target, *is_dir)?;
-    }
-    let root_c = cstring(root)?;
-    sys::restrict_tree(&root_c, true)
-        .map_err(|error| SetupError::new("mount_setattr read-only on", root, error))?;
-
-    let proc_dir = root.join("proc");
-    mount_fs(
-        "mount proc on",
-        "proc",
-        &proc_dir,
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None,
-    )?;
-
-    populate_dev(&root.join("dev"), &plan.shm_options)?;
-
-    let tmp = root.join("tmp");
-    mount_fs(
-        "mount tmpfs on",
-        "tmpfs",
-        &tmp,
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some(&plan.tmp_options),
-    )?;
-
-    let work = root.join(WORK_DIR.trim_start_matches('/'));
-    attach(&work_tree, &work, false)?;
+        Ok(())
+    })?;
+    mount_own_parts(plan, &work_tree)?;
 
     for (bind, tree, is_dir) in &binds {
         let Ok(relative) = bind.target.strip_prefix("/") else {
@@ -320,8 +262,101 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         }
         attach(tree, &target, !bind.writable)?;
     }
+    hide(root, &plan.hidden)?;
 
-    for hidden in &plan.hidden {
+    // The root is read-only already (see build_shared_root).
+    pivot_into(root)?;
+    nix::unistd::chdir(WORK_DIR).map_err(|errno| SetupError::errno("chdir", WORK_DIR, errno))
+}
+
+/// Nothing we mount may leak back to the namespace we were copied from.
+fn make_mounts_private() -> Result<(), SetupError> {
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(|errno| SetupError::errno("make mounts private", "/", errno))
+}
+
+/// The part of the root that is the same for every sandbox of a plan without
+/// binds: a tmpfs at `root` with the host's top-level `entries` attached, the
+/// mount points of what replaces the rest (`make_more_mount_points` adds its
+/// own before the tree turns read-only), the whole made read-only, nosuid and
+/// nodev by one recursive mount_setattr (rather than one per entry, and a
+/// remount of the root at the end), and a read-only /dev with its device
+/// nodes. What is mounted on it afterwards carries its own flags.
+fn build_shared_root(
+    root: &Path,
+    entries: &[(std::ffi::OsString, Entry)],
+    make_more_mount_points: impl FnOnce(&Path) -> Result<(), SetupError>,
+) -> Result<(), SetupError> {
+    mount_fs(
+        "mount tmpfs root on",
+        "tmpfs",
+        root,
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=0755,size=1m"),
+    )?;
+    for (name, entry) in entries {
+        let target = root.join(name);
+        match entry {
+            Entry::Dir(tree) => {
+                make_dir(&target)?;
+                attach_plain(tree, &target)?;
+            }
+            Entry::File(tree) => {
+                make_file(&target)?;
+                attach_plain(tree, &target)?;
+            }
+            Entry::Symlink(link) => std::os::unix::fs::symlink(link, &target)
+                .map_err(|error| SetupError::new("symlink", &target, error))?,
+        }
+    }
+    for replaced in REPLACED {
+        make_dir(&root.join(replaced))?;
+    }
+    make_more_mount_points(root)?;
+    let root_c = cstring(root)?;
+    sys::restrict_tree(&root_c, true)
+        .map_err(|error| SetupError::new("mount_setattr read-only on", root, error))?;
+    populate_dev(&root.join("dev"))
+}
+
+/// What each sandbox gets of its own on the shared part: /proc, /dev/shm,
+/// /tmp and the work directory (`work_tree`, from [`clone_tree`]).
+fn mount_own_parts(plan: &RootfsPlan, work_tree: &OwnedFd) -> Result<(), SetupError> {
+    let root = plan.staging.as_path();
+    mount_fs(
+        "mount proc on",
+        "proc",
+        &root.join("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None,
+    )?;
+    mount_fs(
+        "mount tmpfs on",
+        "tmpfs",
+        &root.join("dev/shm"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some(&plan.shm_options),
+    )?;
+    mount_fs(
+        "mount tmpfs on",
+        "tmpfs",
+        &root.join("tmp"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some(&plan.tmp_options),
+    )?;
+    let work = root.join(WORK_DIR.trim_start_matches('/'));
+    attach(work_tree, &work, false)
+}
+
+/// Covers each of `hidden` (host paths) under `root` with an empty read-only tmpfs.
+fn hide(root: &Path, hidden: &[PathBuf]) -> Result<(), SetupError> {
+    for hidden in hidden {
         let Ok(relative) = hidden.strip_prefix("/") else {
             continue;
         };
@@ -336,14 +371,15 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
             )?;
         }
     }
-
-    // The root is read-only already (see above).
-    pivot_into(root)?;
-    nix::unistd::chdir(WORK_DIR).map_err(|errno| SetupError::errno("chdir", WORK_DIR, errno))
+    Ok(())
 }
 
-/// Mounts the sandbox's /dev on `dev` (an existing directory).
-fn populate_dev(dev: &Path, shm_options: &str) -> Result<(), SetupError> {
+/// Mounts the sandbox's /dev on `dev` (an existing directory): a tmpfs with the
+/// device nodes bound from the host's, the usual links and an empty `shm`
+/// (each sandbox mounts its own there), then made read-only: a [`RootTemplate`]'s
+/// /dev is shared by every copy, so none may write to it (its device nodes are
+/// mounts of their own, and stay writable).
+fn populate_dev(dev: &Path) -> Result<(), SetupError> {
     mount_fs(
         "mount tmpfs on",
         "tmpfs",
@@ -366,16 +402,19 @@ fn populate_dev(dev: &Path, shm_options: &str) -> Result<(), SetupError> {
         std::os::unix::fs::symlink(link, &target)
             .map_err(|error| SetupError::new("symlink", &target, error))?;
     }
-    let shm = dev.join("shm");
-    make_dir(&shm)?;
-    mount_fs(
-        "mount tmpfs on",
-        "tmpfs",
-        &shm,
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        Some(shm_options),
-    )?;
-    Ok(())
+    make_dir(&dev.join("shm"))?;
+    mount(
+        None::<&str>,
+        dev,
+        None::<&str>,
+        MsFlags::MS_REMOUNT
+            | MsFlags::MS_BIND
+            | MsFlags::MS_RDONLY
+            | MsFlags::MS_NOSUID
+            | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(|errno| SetupError::errno("remount read-only", dev, errno))
 }
 
 /// `pivot_root(root, root)` then detach the old root: the old root ends up stacked
