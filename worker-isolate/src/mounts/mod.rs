@@ -238,7 +238,7 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         }
         Ok(())
     })?;
-    mount_own_parts(plan, &work_tree)?;
+    mount_own_parts(root, plan, &work_tree)?;
 
     for (bind, tree, is_dir) in &binds {
         let Ok(relative) = bind.target.strip_prefix("/") else {
@@ -325,10 +325,9 @@ fn build_shared_root(
     populate_dev(&root.join("dev"))
 }
 
-/// What each sandbox gets of its own on the shared part: /proc, /dev/shm,
-/// /tmp and the work directory (`work_tree`, from [`clone_tree`]).
-fn mount_own_parts(plan: &RootfsPlan, work_tree: &OwnedFd) -> Result<(), SetupError> {
-    let root = plan.staging.as_path();
+/// What each sandbox gets of its own on the shared part at `root`: /proc,
+/// /dev/shm, /tmp and the work directory (`work_tree`, from [`clone_tree`]).
+fn mount_own_parts(root: &Path, plan: &RootfsPlan, work_tree: &OwnedFd) -> Result<(), SetupError> {
     mount_fs(
         "mount proc on",
         "proc",
@@ -426,7 +425,11 @@ fn pivot_into(root: &Path) -> Result<(), SetupError> {
     umount2(".", MntFlags::MNT_DETACH)
         .map_err(|errno| SetupError::errno("detach old root", "/", errno))?;
     nix::unistd::chdir("/").map_err(|errno| SetupError::errno("chdir", "/", errno))?;
-    // Files created in the new root are the job's, not group- or world-writable.
-    nix::sys::stat::umask(Mode::from_bits_truncate(0o022));
+    set_job_umask();
     Ok(())
+}
+
+/// Files created in the new root are the job's, not group- or world-writable.
+fn set_job_umask() {
+    nix::sys::stat::umask(Mode::from_bits_truncate(0o022));
 }

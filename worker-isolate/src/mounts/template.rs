@@ -21,7 +21,7 @@
 
 use super::{
     RootfsPlan, WORK_DIR, build_shared_root, clone_tree, hide, make_mounts_private,
-    mount_own_parts, pivot_into, top_level_entries,
+    mount_own_parts, pivot_into, set_job_umask, top_level_entries,
 };
 use crate::error::SetupError;
 use nix::sched::{CloneFlags, setns, unshare};
@@ -118,7 +118,10 @@ impl RootfsPlan {
     }
 }
 
-/// The helper's work: a new mount namespace with the shared part at `plan.staging`.
+/// The helper's work: a new mount namespace whose root is the shared part
+/// (built at `plan.staging`, then pivoted into and the host's root
+/// detached), so that a copy of it needs neither: detaching the old root
+/// waits for an expedited RCU grace period, 0.3-0.4 ms here.
 fn build_in_new_namespace(plan: &RootfsPlan) -> Result<(), SetupError> {
     unshare(CloneFlags::CLONE_NEWNS)
         .map_err(|errno| SetupError::errno("unshare the mount namespace", "/", errno))?;
@@ -126,7 +129,8 @@ fn build_in_new_namespace(plan: &RootfsPlan) -> Result<(), SetupError> {
     let entries = top_level_entries(plan)?;
     let root = plan.staging.as_path();
     build_shared_root(root, &entries, |_| Ok(()))?;
-    hide(root, &plan.hidden)
+    hide(root, &plan.hidden)?;
+    pivot_into(root)
 }
 
 /// Makes the calling process's root a copy of `template` (the namespace of a
@@ -146,9 +150,9 @@ pub fn enter_template_root(template: BorrowedFd<'_>, plan: &RootfsPlan) -> Resul
     })?;
     unshare(CloneFlags::CLONE_NEWNS)
         .map_err(|errno| SetupError::errno("copy the root template", "/proc/self/ns/mnt", errno))?;
-    mount_own_parts(plan, &work_tree)?;
-    let root: &Path = &plan.staging;
-    pivot_into(root)?;
+    // The copy's root is the sandbox's already (entering set it).
+    mount_own_parts(Path::new("/"), plan, &work_tree)?;
+    set_job_umask();
     nix::unistd::chdir(WORK_DIR).map_err(|errno| SetupError::errno("chdir", WORK_DIR, errno))
 }
 
