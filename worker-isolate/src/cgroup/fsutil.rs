@@ -85,6 +85,19 @@ pub(super) fn procs(dir: &Path) -> Result<Vec<i32>, CgroupError> {
 /// Removes a cgroup directory and any cgroups below it, children first.
 /// A directory that is already gone is fine.
 pub(super) fn remove_tree(dir: &Path) -> Result<(), CgroupError> {
+    // A job's cgroup rarely has children: one rmdir, no listing. With
+    // children (EBUSY in cgroupfs, ENOTEMPTY elsewhere) or tasks still
+    // leaving (EBUSY), the listing and the retries below.
+    match fs::remove_dir(dir) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(code) if code == Errno::EBUSY as i32 || code == Errno::ENOTEMPTY as i32
+            ) => {}
+        Err(e) => return Err(CgroupError::io(CgroupOp::Remove, dir, e)),
+    }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
