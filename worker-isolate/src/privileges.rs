@@ -88,8 +88,13 @@ fn caps_error(step: &'static str, error: caps::errors::CapsError) -> SetupError 
 /// sandbox init still needs `CAP_SETUID`/`CAP_SETGID` to start the job as
 /// another user), but nothing it or its children execute can gain any.
 pub fn drop_capability_bounding_set() -> Result<(), SetupError> {
-    caps::clear(None, CapSet::Bounding)
-        .map_err(|e| caps_error("drop the capability bounding set", e))?;
+    crate::sys::drop_capability_bounding_set().map_err(|error| {
+        SetupError::new(
+            "drop the capability bounding set",
+            "/proc/self/status",
+            error,
+        )
+    })?;
     caps::clear(None, CapSet::Ambient).map_err(|e| caps_error("clear ambient capabilities", e))?;
     caps::clear(None, CapSet::Inheritable)
         .map_err(|e| caps_error("clear inheritable capabilities", e))

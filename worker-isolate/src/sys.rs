@@ -142,3 +142,25 @@ pub(crate) fn exit_forked_child(code: i32) -> ! {
     // SAFETY: _exit has no preconditions and never returns.
     unsafe { libc::_exit(code) }
 }
+
+/// Drops every capability from the calling thread's bounding set:
+/// `PR_CAPBSET_DROP` for each number from 0 until the kernel says a number
+/// is past its last capability (`EINVAL`). One call per capability, where
+/// reading each one first would take two.
+pub(crate) fn drop_capability_bounding_set() -> io::Result<()> {
+    for capability in 0..64 {
+        // SAFETY: prctl(PR_CAPBSET_DROP, n) takes plain integers and changes
+        // only the calling thread's capability bounding set.
+        let ret =
+            unsafe { libc::prctl(libc::PR_CAPBSET_DROP, capability as libc::c_ulong, 0, 0, 0) };
+        if ret != 0 {
+            let error = io::Error::last_os_error();
+            return match (error.raw_os_error(), capability) {
+                // Past the last capability of this kernel: all are dropped.
+                (Some(libc::EINVAL), 1..) => Ok(()),
+                _ => Err(error),
+            };
+        }
+    }
+    Ok(())
+}
