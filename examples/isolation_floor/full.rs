@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Result;
-use worker_isolate::mounts::RootfsPlan;
+use worker_isolate::mounts::{RootTemplate, RootfsPlan};
 
 /// The hierarchies the library uses on this host, and the limit written in each.
 const HIERARCHIES: [(&str, Option<(&str, &str)>); 6] = [
@@ -65,8 +65,8 @@ pub enum Part {
     /// The job's own process: without it the init writes the result.
     JobProcess,
     /// The root built anew for each sandbox: without it, each sandbox copies
-    /// a template root made once (template.rs) and mounts only its own
-    /// /proc, /tmp, /dev/shm and /work.
+    /// the library's root template (worker_isolate::mounts::RootTemplate,
+    /// made once) and mounts only its own /proc, /tmp, /dev/shm and /work.
     PerSandboxRoot,
 }
 
@@ -89,14 +89,14 @@ pub struct FullFloor {
     next: AtomicUsize,
     /// The bare floor's root: a directory to bind the host root on.
     bare_root: PathBuf,
-    template: super::template::Template,
+    template: RootTemplate,
 }
 
 impl FullFloor {
     /// Makes `<state>/jobs`, `<state>/active` and a cgroup parent in each hierarchy.
     /// Call while the process has a single thread (the template is forked).
-    pub fn new(state: &Path, bare_root: &Path, template_root: &Path) -> Result<FullFloor> {
-        let template = super::template::Template::build(template_root)?;
+    pub fn new(state: &Path, bare_root: &Path) -> Result<FullFloor> {
+        let template = RootTemplate::build(&template_plan(state))?;
         fs::create_dir_all(state.join("jobs"))?;
         fs::create_dir_all(state.join("active"))?;
         let mut parents = Vec::new();
@@ -140,10 +140,9 @@ impl FullFloor {
             .filter(|(_, (_, limit))| limit.is_some() || without != Some(Part::Accounting))
             .map(|(parent, _)| parent.join(&id))
             .collect();
-        let plan = {
-            let mut plan = RootfsPlan::new(job.join("work"));
-            plan.hidden.push(self.state.clone());
-            plan
+        let plan = RootfsPlan {
+            work_dir: job.join("work"),
+            ..template_plan(&self.state)
         };
         let setup = Setup {
             state: &self.state,
@@ -222,7 +221,7 @@ struct Setup<'a> {
     cgroups: &'a [PathBuf],
     plan: &'a RootfsPlan,
     bare_root: &'a Path,
-    template: &'a super::template::Template,
+    template: &'a RootTemplate,
     without: Option<Part>,
 }
 
@@ -372,7 +371,9 @@ fn sandbox_init(
     let without = setup.without;
     match without {
         Some(Part::Rootfs) => bare_root(setup.bare_root).map_err(|e| format!("bare root: {e}"))?,
-        Some(Part::PerSandboxRoot) => setup.template.enter(&setup.plan.work_dir)?,
+        Some(Part::PerSandboxRoot) => {
+            worker_isolate::mounts::enter_template_root(setup.template.namespace(), setup.plan)?
+        }
         _ => worker_isolate::mounts::enter_new_root(setup.plan)?,
     }
     nix::unistd::dup2_stdin(&null)?;
@@ -447,4 +448,12 @@ fn bare_root(root: &Path) -> Result<()> {
     umount2(".", MntFlags::MNT_DETACH)?;
     nix::unistd::chdir("/")?;
     Ok(())
+}
+
+/// The library's default root for jobs of `state`, with no work directory:
+/// what the launcher builds its template from.
+fn template_plan(state: &Path) -> RootfsPlan {
+    let mut plan = RootfsPlan::new(PathBuf::new());
+    plan.hidden.push(state.to_owned());
+    plan
 }

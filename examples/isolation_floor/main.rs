@@ -35,7 +35,6 @@
 //! sandbox's, not a disk's.
 
 mod full;
-mod template;
 
 use std::ffi::CString;
 use std::fs;
@@ -106,6 +105,7 @@ fn measure(floor: &Floor, quick: bool) -> Result<()> {
     let mut pooled = Vec::new();
     let mut chain = Vec::new();
     let mut full = Vec::new();
+    let mut templated = Vec::new();
     let mut bwrap = Vec::new();
     for _ in 0..blocks {
         fresh.extend(
@@ -124,6 +124,8 @@ fn measure(floor: &Floor, quick: bool) -> Result<()> {
                 .into_iter()
                 .skip(3),
         );
+        let from_template = || floor.full.one(Some(full::Part::PerSandboxRoot));
+        templated.extend(sequential(per_block, from_template)?.into_iter().skip(3));
         if bwrap_works {
             bwrap.extend(sequential(per_block, bwrap_once)?.into_iter().skip(3));
         }
@@ -138,6 +140,7 @@ fn measure(floor: &Floor, quick: bool) -> Result<()> {
         ("floor, pooled", &mut pooled),
         ("floor, process chain", &mut chain),
         ("full floor", &mut full),
+        ("full, template root", &mut templated),
         ("bwrap", &mut bwrap),
     ] {
         let Some(middle) = median(times) else {
@@ -155,11 +158,15 @@ fn measure(floor: &Floor, quick: bool) -> Result<()> {
     let mut ours = Vec::new();
     let mut ours_chain = Vec::new();
     let mut ours_full = Vec::new();
+    let mut ours_templated = Vec::new();
     let mut theirs = Vec::new();
     for _ in 0..rounds {
         ours.push(throughput(8, per_round, || floor.one_fresh())?);
         ours_chain.push(throughput(8, per_round, || floor.one_chain())?);
         ours_full.push(throughput(8, per_round, || floor.full.one(None))?);
+        ours_templated.push(throughput(8, per_round, || {
+            floor.full.one(Some(full::Part::PerSandboxRoot))
+        })?);
         if bwrap_works {
             theirs.push(throughput(8, per_round, bwrap_once)?);
         }
@@ -188,15 +195,23 @@ fn measure(floor: &Floor, quick: bool) -> Result<()> {
         "  full floor               {full_rate:6.0} /s   {:.2} ms of CPU each",
         full_cpu.unwrap_or(0.0)
     );
+    let (templated_rate, templated_cpu) = rate(&mut ours_templated);
+    let templated_rate = templated_rate.unwrap_or(0.0);
+    println!(
+        "  full, template root      {templated_rate:6.0} /s   {:.2} ms of CPU each",
+        templated_cpu.unwrap_or(0.0)
+    );
     if let (Some(theirs_rate), Some(theirs_cpu)) = rate(&mut theirs) {
         println!(
             "  bwrap                    {theirs_rate:6.0} /s   {theirs_cpu:.2} ms of CPU each",
         );
         println!(
-            "  floor/bwrap {:.2}x, process chain/bwrap {:.2}x, full floor/bwrap {:.2}x",
+            "  against bwrap: floor {:.2}x, process chain {:.2}x, full floor {:.2}x, \
+             full with a template root {:.2}x",
             ours_rate / theirs_rate,
             chain_rate / theirs_rate,
-            full_rate / theirs_rate
+            full_rate / theirs_rate,
+            templated_rate / theirs_rate
         );
     }
     Ok(())
@@ -298,11 +313,7 @@ impl Floor {
         let root = scratch.path().join("root");
         fs::create_dir(&root)?;
         let proc = root.join("proc");
-        let full = {
-            let template_root = scratch.path().join("template-root");
-            fs::create_dir(&template_root)?;
-            full::FullFloor::new(&scratch.path().join("state"), &root, &template_root)?
-        };
+        let full = full::FullFloor::new(&scratch.path().join("state"), &root)?;
         Ok(Floor {
             full,
             parents,
