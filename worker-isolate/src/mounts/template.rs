@@ -56,31 +56,34 @@ impl RootTemplate {
             Err(error) => Err(failed("fork the template builder", error)),
             Ok(crate::sys::Forked::Child) => {
                 drop((built_read, hold_write));
-                let code = match build_in_new_namespace(plan) {
-                    Ok(()) => 0u8,
-                    Err(error) => {
-                        eprintln!("workernator: cannot build a root template: {error}");
-                        1
-                    }
+                // One message: a zero byte when built, else why not.
+                let message = match build_in_new_namespace(plan) {
+                    Ok(()) => vec![0u8],
+                    Err(error) => format!("{error}").into_bytes(),
                 };
-                let _ = nix::unistd::write(&built_write, &[code]);
+                let _ = nix::unistd::write(&built_write, &message);
                 // Keeps the namespace until the parent holds it (end of file).
                 let _ = nix::unistd::read(&hold_read, &mut [0u8]);
                 crate::sys::exit_forked_child(0)
             }
             Ok(crate::sys::Forked::Parent(child)) => {
                 drop((built_write, hold_read));
-                let mut code = [1u8];
-                let told = nix::unistd::read(&built_read, &mut code);
+                let mut message = [0u8; 1024];
+                let told = nix::unistd::read(&built_read, &mut message);
                 let namespace = File::open(format!("/proc/{child}/ns/mnt"));
                 drop(hold_write);
                 let _ = nix::sys::wait::waitpid(child, None);
-                match (told, code[0]) {
-                    (Ok(1), 0) => {}
-                    _ => {
+                match told {
+                    Ok(1) if message[0] == 0 => {}
+                    Ok(0) | Err(_) => {
+                        let error = std::io::Error::other("the builder ended without a word");
+                        return Err(failed("build the root template", error));
+                    }
+                    Ok(len) => {
+                        let why = String::from_utf8_lossy(&message[..len]).into_owned();
                         return Err(failed(
                             "build the root template",
-                            std::io::Error::other("the builder failed (its error is on stderr)"),
+                            std::io::Error::other(why),
                         ));
                     }
                 }
