@@ -267,12 +267,21 @@ fn apply_io_limits(dir: &JobDir, limits: &CgroupLimits) -> Result<(), CgroupErro
     Ok(())
 }
 
-/// Creates the parent (shared, may exist) and the job directory (must not).
+/// Creates the job directory (which must not exist) and, the first time, its
+/// parent (shared, may exist). The job directory is tried first: the parent
+/// is there for every job but a runner's first, and making sure of it costs
+/// a mkdir and a stat in each hierarchy.
 fn create_job_dir(dir: &Path) -> Result<(), CgroupError> {
-    if let Some(parent) = dir.parent() {
-        fs::create_dir_all(parent).map_err(|e| CgroupError::io(CgroupOp::CreateDir, parent, e))?;
+    match fs::create_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|e| CgroupError::io(CgroupOp::CreateDir, parent, e))?;
+            }
+            fs::create_dir(dir).map_err(|e| CgroupError::io(CgroupOp::CreateDir, dir, e))
+        }
+        created => created.map_err(|e| CgroupError::io(CgroupOp::CreateDir, dir, e)),
     }
-    fs::create_dir(dir).map_err(|e| CgroupError::io(CgroupOp::CreateDir, dir, e))
 }
 
 /// The v1 freezer through cgroups-rs; state read here (cgroups-rs's
