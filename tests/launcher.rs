@@ -164,3 +164,36 @@ fn concurrent_starts_each_get_their_own_supervisor() {
     }
     assert_eq!(seen.len(), 32);
 }
+
+/// `wait()` may return before the supervisor has finished exiting (it ends
+/// at end of file on a pipe the supervisor closes last), but never before
+/// the job's end is recorded: its result and final status written, its
+/// cgroup removed, its active marker gone and its lock released. (Should the
+/// pipe close early, `wait()` finds the status not yet final and waits for
+/// the supervisor's exit instead: slower, never wrong.)
+#[test]
+fn wait_returns_only_once_the_job_is_recorded_and_unlocked() {
+    if !common::privileged("wait_returns_only_once_the_job_is_recorded_and_unlocked") {
+        return;
+    }
+    let test = common::runner();
+    let rt = common::rt();
+    for n in 0..40u64 {
+        let job = test.runner.start(Square { n }).unwrap();
+        assert_eq!(rt.block_on(job.wait()).unwrap(), n * n);
+        let id = job.id().as_str().to_owned();
+        let status = job.status().unwrap();
+        assert_eq!(status.state, JobState::Succeeded);
+        assert!(test.cgroup_left(&id).is_empty(), "cgroup of job {n} left");
+        assert!(
+            !test.dir.path().join("active").join(&id).exists(),
+            "active marker of job {n} left"
+        );
+        let lock =
+            std::fs::File::open(test.dir.path().join("jobs").join(&id).join("lock")).unwrap();
+        assert!(
+            nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusiveNonblock).is_ok(),
+            "the lock of job {n} is still held"
+        );
+    }
+}

@@ -157,7 +157,7 @@ impl<J: Job> JobHandle<J> {
                 return Ok(status);
             }
             match &self.supervisor {
-                Some(child) => wait_for_exit(child)
+                Some(child) => wait_until_done(child)
                     .await
                     .map_err(|source| self.wait_error(source))?,
                 None => self.wait_for_foreign_supervisor(&status).await?,
@@ -258,6 +258,21 @@ impl<J: Job> JobHandle<J> {
                 reason: "no end was recorded".into(),
             }),
         }
+    }
+}
+
+/// Waits for a supervisor this process started to be done with the job: the
+/// first time, for end of file on its done pipe (the job's end recorded and
+/// its lock released, or the supervisor dead), if it has one; after that, for
+/// its exit ([`wait_for_exit`]).
+async fn wait_until_done(supervisor: &SupervisorProcess) -> std::io::Result<()> {
+    match supervisor.take_done() {
+        Some(done) => {
+            let readiness = crate::sys::readable_async_fd(done)?;
+            let _ready = readiness.readable().await?;
+            Ok(())
+        }
+        None => wait_for_exit(supervisor).await,
     }
 }
 

@@ -35,6 +35,9 @@ pub(crate) const NETWORK_NAMESPACE_FD: i32 = 5;
 /// (worker_isolate::mounts::RootTemplate), in a supervisor forked by the
 /// launcher with one.
 pub(crate) const ROOT_TEMPLATE_FD: i32 = 6;
+/// Descriptor number of the write end of the starter's done pipe, in a
+/// supervisor forked by the launcher: closed once the job's end is recorded.
+pub(crate) const DONE_FD: i32 = 7;
 
 /// Signals a supervisor handles through its signalfd; blocked from its start.
 pub(crate) const SUPERVISOR_SIGNALS: [libc::c_int; 4] =
@@ -47,6 +50,11 @@ pub(crate) struct SupervisorProcess {
     job_dir: PathBuf,
     /// Spawned by this process (ours to reap), rather than forked by the launcher.
     child: bool,
+    /// The read end of a pipe whose only write end the supervisor holds and
+    /// closes once the job's end is recorded and its lock released: end of
+    /// file there comes a few hundred microseconds before the pidfd's, which
+    /// waits for the supervisor's own exit. Taken by the first wait.
+    done: std::sync::Mutex<Option<OwnedFd>>,
 }
 
 impl SupervisorProcess {
@@ -56,6 +64,14 @@ impl SupervisorProcess {
 
     pub(crate) fn pidfd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.pidfd.as_fd()
+    }
+
+    /// The done pipe's read end, the first time (see the field).
+    pub(crate) fn take_done(&self) -> Option<OwnedFd> {
+        self.done
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     /// Reaps it if it has exited and is our child; true once gone.
@@ -90,12 +106,22 @@ pub(crate) fn start_supervisor(
     lock: JobLock,
     application: Option<BorrowedFd<'_>>,
 ) -> io::Result<Started> {
-    match launcher.start(paths.dir(), lock.as_fd(), application) {
+    // Ours is the read end; the supervisor gets the only write end.
+    let (done, done_for_supervisor) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let launched = launcher.start(
+        paths.dir(),
+        lock.as_fd(),
+        application,
+        done_for_supervisor.as_fd(),
+    );
+    drop(done_for_supervisor);
+    match launched {
         Ok(pidfd) => {
             return Ok(Started::Process(SupervisorProcess {
                 pidfd,
                 job_dir: paths.dir().to_owned(),
                 child: false,
+                done: std::sync::Mutex::new(Some(done)),
             }));
         }
         Err(error @ LaunchError::ReplyLost(_)) => {
@@ -176,6 +202,7 @@ fn spawn_supervisor(
         pidfd,
         job_dir: job_dir.to_owned(),
         child: true,
+        done: std::sync::Mutex::new(None),
     })
 }
 

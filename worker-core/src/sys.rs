@@ -322,22 +322,31 @@ pub(crate) fn pidfd_exited(pidfd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result
     }
 }
 
-/// In a freshly forked supervisor (the launcher's child): makes `lock` descriptor
-/// 3, `application` (if any) descriptor 4, `network_namespace` (if any)
-/// descriptor 5, `root_template` (if any) descriptor 6, `stderr` (if any)
-/// descriptor 2, and closes every other
-/// descriptor above 2. Descriptors 0 and 1 stay as they are
-/// (the launcher's, /dev/null).
+/// The descriptors a forked supervisor gets, as raw numbers (see
+/// [`arrange_forked_fds`]).
+pub(crate) struct ForkedFds {
+    /// The job lock: descriptor 3.
+    pub(crate) lock: std::os::fd::RawFd,
+    /// For a tied job, the application's pidfd: descriptor 4.
+    pub(crate) application: Option<std::os::fd::RawFd>,
+    /// The supervisor's log: descriptor 2.
+    pub(crate) stderr: Option<std::os::fd::RawFd>,
+    /// A network namespace made ahead: descriptor 5.
+    pub(crate) network_namespace: Option<std::os::fd::RawFd>,
+    /// The mount namespace of a root template: descriptor 6.
+    pub(crate) root_template: Option<std::os::fd::RawFd>,
+    /// The write end of the starter's done pipe: descriptor 7.
+    pub(crate) done: Option<std::os::fd::RawFd>,
+}
+
+/// In a freshly forked supervisor (the launcher's child): puts each of `fds`
+/// on its descriptor number (see [`ForkedFds`]) and closes every other
+/// descriptor above 2. Descriptors 0 and 1 stay as they are (the launcher's,
+/// /dev/null).
 ///
 /// Takes raw numbers because the caller's `OwnedFd`s may name descriptors this
 /// closes: the caller must never drop those afterwards (it never returns to them).
-pub(crate) fn arrange_forked_fds(
-    lock: std::os::fd::RawFd,
-    application: Option<std::os::fd::RawFd>,
-    stderr: Option<std::os::fd::RawFd>,
-    network_namespace: Option<std::os::fd::RawFd>,
-    root_template: Option<std::os::fd::RawFd>,
-) -> io::Result<()> {
+pub(crate) fn arrange_forked_fds(fds: ForkedFds) -> io::Result<()> {
     const ABOVE: libc::c_int = 10;
     let lift = |fd: libc::c_int| -> io::Result<libc::c_int> {
         // SAFETY: F_DUPFD makes a new descriptor >= ABOVE for an open one; it
@@ -351,16 +360,18 @@ pub(crate) fn arrange_forked_fds(
     };
     // Lift every source above the targets first, so that no dup2 overwrites a
     // source that has not had its turn yet.
-    let lock = lift(lock)?;
-    let application = application.map(lift).transpose()?;
-    let stderr = stderr.map(lift).transpose()?;
-    let network_namespace = network_namespace.map(lift).transpose()?;
-    let root_template = root_template.map(lift).transpose()?;
-    let mut moves = vec![(lock, crate::launch::LOCK_FD)];
-    moves.extend(application.map(|fd| (fd, crate::launch::APPLICATION_FD)));
-    moves.extend(stderr.map(|fd| (fd, libc::STDERR_FILENO)));
-    moves.extend(network_namespace.map(|fd| (fd, crate::launch::NETWORK_NAMESPACE_FD)));
-    moves.extend(root_template.map(|fd| (fd, crate::launch::ROOT_TEMPLATE_FD)));
+    let mut moves = vec![(lift(fds.lock)?, crate::launch::LOCK_FD)];
+    for (fd, target) in [
+        (fds.application, crate::launch::APPLICATION_FD),
+        (fds.stderr, libc::STDERR_FILENO),
+        (fds.network_namespace, crate::launch::NETWORK_NAMESPACE_FD),
+        (fds.root_template, crate::launch::ROOT_TEMPLATE_FD),
+        (fds.done, crate::launch::DONE_FD),
+    ] {
+        if let Some(fd) = fd {
+            moves.push((lift(fd)?, target));
+        }
+    }
     for &(source, target) in &moves {
         // SAFETY: dup2 on two descriptor numbers of this (single-threaded) process;
         // the target is replaced atomically, which is what we want.

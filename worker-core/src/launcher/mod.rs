@@ -85,13 +85,15 @@ impl ClientState {
 
 impl LauncherClient {
     /// Asks the launcher (starting it if needed) to fork the supervisor of the
-    /// job in `job_dir`, handing it `lock` and, for a tied job, `application`.
-    /// Returns a pidfd of the supervisor.
+    /// job in `job_dir`, handing it `lock`, `done` (the write end of the
+    /// starter's done pipe) and, for a tied job, `application`. Returns a
+    /// pidfd of the supervisor.
     pub(crate) fn start(
         &self,
         job_dir: &Path,
         lock: BorrowedFd<'_>,
         application: Option<BorrowedFd<'_>>,
+        done: BorrowedFd<'_>,
     ) -> Result<OwnedFd, LaunchError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.failures >= MAX_FAILURES {
@@ -113,7 +115,7 @@ impl LauncherClient {
                     "no launcher connection",
                 )));
             };
-            let error = match connection.request(job_dir, lock, application) {
+            let error = match connection.request(job_dir, lock, application, done) {
                 Ok(pidfd) => {
                     state.failures = 0;
                     return Ok(pidfd);
@@ -189,10 +191,11 @@ impl Connection {
         job_dir: &Path,
         lock: BorrowedFd<'_>,
         application: Option<BorrowedFd<'_>>,
+        done: BorrowedFd<'_>,
     ) -> Result<OwnedFd, LaunchError> {
         let socket = self.socket().map_err(LaunchError::Gone)?;
         let message = wire::start(job_dir, application.is_some());
-        let mut fds = vec![lock.as_raw_fd()];
+        let mut fds = vec![lock.as_raw_fd(), done.as_raw_fd()];
         fds.extend(application.map(|fd| fd.as_raw_fd()));
         // SEQPACKET: the message arrives whole or not at all.
         wire::send(socket, &message, &fds).map_err(LaunchError::Gone)?;

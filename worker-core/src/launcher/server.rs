@@ -275,29 +275,32 @@ fn become_supervisor(
     let wire::StartRequest {
         job_dir,
         lock,
+        done,
         application,
     } = request;
-    let lock = lock.into_raw_fd();
-    let application = application.map(IntoRawFd::into_raw_fd);
-    let network_namespace = network_namespace.map(IntoRawFd::into_raw_fd);
-    let root_template = root_template.map(IntoRawFd::into_raw_fd);
     let _ = nix::unistd::setsid();
-    let stderr = open_log(&job_dir).into_raw_fd();
-    if let Err(error) = crate::sys::arrange_forked_fds(
-        lock,
-        application,
-        Some(stderr),
-        network_namespace,
-        root_template,
-    ) {
+    let fds = crate::sys::ForkedFds {
+        lock: lock.into_raw_fd(),
+        application: application.map(IntoRawFd::into_raw_fd),
+        stderr: Some(open_log(&job_dir).into_raw_fd()),
+        network_namespace: network_namespace.map(IntoRawFd::into_raw_fd),
+        root_template: root_template.map(IntoRawFd::into_raw_fd),
+        done: Some(done.into_raw_fd()),
+    };
+    let handed = (fds.network_namespace.is_some(), fds.root_template.is_some());
+    if let Err(error) = crate::sys::arrange_forked_fds(fds) {
         eprintln!("workernator launcher: cannot hand the supervisor its descriptors: {error}");
         std::process::exit(1);
     }
-    let network_namespace = network_namespace
-        .and_then(|_| crate::sys::inherited_fd(crate::launch::NETWORK_NAMESPACE_FD));
-    let root_template =
-        root_template.and_then(|_| crate::sys::inherited_fd(crate::launch::ROOT_TEMPLATE_FD));
-    let code = crate::supervisor::run_with(job_dir, network_namespace, root_template);
+    let inherited = |handed: bool, fd| handed.then(|| crate::sys::inherited_fd(fd)).flatten();
+    let code = crate::supervisor::run_with(
+        job_dir,
+        crate::supervisor::Handed {
+            network_namespace: inherited(handed.0, crate::launch::NETWORK_NAMESPACE_FD),
+            root_template: inherited(handed.1, crate::launch::ROOT_TEMPLATE_FD),
+            done: crate::sys::inherited_fd(crate::launch::DONE_FD),
+        },
+    );
     std::process::exit(code)
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - ready (launcher → application, once, on start): `W 1 R`.
 //! - start (application → launcher): `W 1 S <tied: 0|1> <job dir bytes>`, with the
-//!   job lock and, for a tied job, the application's pidfd.
+//!   job lock, the write end of the application's done pipe and, for a tied
+//!   job, the application's pidfd.
 //! - started (reply): `W 1 O`, with a pidfd of the new supervisor.
 //! - failed (reply): `W 1 E <errno: i32 le> <message>`; no supervisor exists.
 
@@ -85,6 +86,8 @@ pub(crate) fn start(job_dir: &std::path::Path, tied: bool) -> Vec<u8> {
 pub(crate) struct StartRequest {
     pub(crate) job_dir: PathBuf,
     pub(crate) lock: OwnedFd,
+    /// The write end of the application's done pipe, for the supervisor.
+    pub(crate) done: OwnedFd,
     pub(crate) application: Option<OwnedFd>,
 }
 
@@ -102,9 +105,12 @@ pub(crate) fn parse_start(received: Received) -> Result<StartRequest, Malformed>
     }
     let tied = *tied == 1;
     let mut fds = received.fds.into_iter();
-    let (Some(lock), application, None) =
-        (fds.next(), if tied { fds.next() } else { None }, fds.next())
-    else {
+    let (Some(lock), Some(done), application, None) = (
+        fds.next(),
+        fds.next(),
+        if tied { fds.next() } else { None },
+        fds.next(),
+    ) else {
         return Err(Malformed("wrong number of descriptors"));
     };
     if tied && application.is_none() {
@@ -113,6 +119,7 @@ pub(crate) fn parse_start(received: Received) -> Result<StartRequest, Malformed>
     Ok(StartRequest {
         job_dir: PathBuf::from(std::ffi::OsStr::from_bytes(dir)),
         lock,
+        done,
         application,
     })
 }
@@ -164,23 +171,31 @@ mod tests {
     fn a_start_request_round_trips_with_its_descriptors() {
         let (a, b) = pair();
         let lock = std::fs::File::open("/dev/null").unwrap();
+        let done = std::fs::File::open("/dev/null").unwrap();
         let app = std::fs::File::open("/dev/null").unwrap();
         let dir = std::path::Path::new("/var/tmp/state/jobs/some-id");
         send(
             a.as_fd(),
             &start(dir, true),
-            &[lock.as_raw_fd(), app.as_raw_fd()],
+            &[lock.as_raw_fd(), done.as_raw_fd(), app.as_raw_fd()],
         )
         .unwrap();
         let request = parse_start(receive(b.as_fd()).unwrap().unwrap()).unwrap();
         assert_eq!(request.job_dir, dir);
         assert!(request.application.is_some());
         assert_ne!(request.lock.as_raw_fd(), lock.as_raw_fd());
+        assert_ne!(request.done.as_raw_fd(), done.as_raw_fd());
 
-        send(a.as_fd(), &start(dir, false), &[lock.as_raw_fd()]).unwrap();
+        let untied = [lock.as_raw_fd(), done.as_raw_fd()];
+        send(a.as_fd(), &start(dir, false), &untied).unwrap();
         let request = parse_start(receive(b.as_fd()).unwrap().unwrap()).unwrap();
         assert!(request.application.is_none());
 
+        // Without the done pipe, or tied without the application's pidfd.
+        send(a.as_fd(), &start(dir, false), &[lock.as_raw_fd()]).unwrap();
+        assert!(parse_start(receive(b.as_fd()).unwrap().unwrap()).is_err());
+        send(a.as_fd(), &start(dir, true), &untied).unwrap();
+        assert!(parse_start(receive(b.as_fd()).unwrap().unwrap()).is_err());
         send(a.as_fd(), &start(dir, false), &[]).unwrap();
         assert!(parse_start(receive(b.as_fd()).unwrap().unwrap()).is_err());
     }

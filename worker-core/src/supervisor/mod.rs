@@ -30,19 +30,32 @@ use worker_isolate::privileges::ProcessLimits;
 
 /// Runs the supervisor of the job in `job_dir`; returns the process exit code.
 pub(crate) fn run(job_dir: PathBuf) -> i32 {
-    run_with(job_dir, None, None)
+    run_with(job_dir, Handed::default())
 }
 
-/// [`run`], with a network namespace made ahead of time for the job's first
-/// attempt (by the launcher), used if the job gets a network namespace of its
-/// own and the supervisor is root; later attempts make their own. And with
-/// the mount namespace of a root template (by the launcher, for this job's
-/// state directory), which every attempt copies if the job's root fits it.
-pub(crate) fn run_with(
-    job_dir: PathBuf,
-    network_namespace: Option<OwnedFd>,
-    root_template: Option<OwnedFd>,
-) -> i32 {
+/// What the launcher hands a supervisor it forks, besides the lock.
+#[derive(Debug, Default)]
+pub(crate) struct Handed {
+    /// A network namespace made ahead of time, for the job's first attempt
+    /// (used if the job gets a network namespace of its own and the
+    /// supervisor is root; later attempts make their own).
+    pub(crate) network_namespace: Option<OwnedFd>,
+    /// The mount namespace of a root template for this job's state
+    /// directory, which every attempt copies if the job's root fits it.
+    pub(crate) root_template: Option<OwnedFd>,
+    /// The write end of the starter's done pipe: closed, last, once the
+    /// job's end is recorded and its lock released, so that the starter's
+    /// wait ends before this process has finished exiting.
+    pub(crate) done: Option<OwnedFd>,
+}
+
+/// [`run`], with what the launcher hands over (see [`Handed`]).
+pub(crate) fn run_with(job_dir: PathBuf, handed: Handed) -> i32 {
+    let Handed {
+        network_namespace,
+        root_template,
+        done,
+    } = handed;
     // Before any descriptor is opened: descriptor 4 is the application's pidfd
     // only if the launcher handed one down (tied jobs). Taken later, it could be
     // one of our own (the signalfd) and end up owned twice.
@@ -96,12 +109,16 @@ pub(crate) fn run_with(
         application,
         network_namespace,
         root_template,
+        done,
         announced: false,
         stop_seen: false,
         admitted_from_queue,
     };
     let code = supervisor.supervise(signals, &lock);
+    // The end is recorded: the lock goes first, then the starter's wait ends
+    // (at end of file on its done pipe), before this process's own exit.
     drop(lock);
+    drop(supervisor.done.take());
     code
 }
 
@@ -137,6 +154,8 @@ struct Supervisor {
     /// The mount namespace of the launcher's root template for this job's
     /// state directory: every attempt whose root fits it copies it.
     root_template: Option<OwnedFd>,
+    /// The write end of the starter's done pipe (see [`Handed`]).
+    done: Option<OwnedFd>,
     /// Whether a status with this supervisor's pid has been written (see
     /// [`Supervisor::write_status`]).
     announced: bool,
@@ -463,6 +482,9 @@ impl Supervisor {
         }
         if let Some(template) = &self.root_template {
             close.push(template.as_raw_fd());
+        }
+        if let Some(done) = &self.done {
+            close.push(done.as_raw_fd());
         }
         let Pipes {
             stdout,
