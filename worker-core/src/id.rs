@@ -22,7 +22,7 @@ impl JobId {
     /// A new random id from the kernel's random source.
     pub(crate) fn generate() -> std::io::Result<JobId> {
         let mut bytes = [0u8; Self::LEN / 2];
-        std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+        crate::sys::random_bytes(&mut bytes)?;
         let mut text = String::with_capacity(Self::LEN);
         for byte in bytes {
             text.push_str(&format!("{byte:02x}"));

@@ -496,16 +496,38 @@ impl Runner {
 }
 
 /// Refuses limits the host cannot enforce, before anything is recorded.
+///
+/// Whether a cgroup with some controllers can be made under a parent is
+/// looked up on disk (a stat and an access check in each hierarchy, a dozen
+/// system calls on cgroup v1) once per process: later starts with the same
+/// parent and controllers only validate their limits. The supervisor still
+/// makes the cgroup and says so in the job's status if it cannot.
 fn check_enforceable(config: &Config, limits: &Limits) -> Result<(), StartError> {
+    /// (parent, controllers) found creatable by this process.
+    static CREATABLE: std::sync::Mutex<Vec<(String, Vec<&'static str>)>> =
+        std::sync::Mutex::new(Vec::new());
     let unenforceable = |source| StartError::Limits(LimitsError::Unenforceable { source });
+    let cgroup_limits = limits.to_cgroup();
+    let key = (
+        config.cgroup_parent_path().to_owned(),
+        cgroup_limits.needed_controllers(),
+    );
+    let mut creatable = CREATABLE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if creatable.contains(&key) {
+        return cgroup_limits.validate().map_err(unenforceable);
+    }
     // The layout found at the first start of this process (see CgroupLayout).
     let root = match crate::state::CgroupLayout::detected() {
         Some(layout) => layout.root(),
         None => CgroupRoot::detect(),
     }
     .map_err(unenforceable)?;
-    root.check_can_create(config.cgroup_parent_path(), &limits.to_cgroup())
-        .map_err(unenforceable)
+    root.check_can_create(&key.0, &cgroup_limits)
+        .map_err(unenforceable)?;
+    creatable.push(key);
+    Ok(())
 }
 
 #[cfg(test)]

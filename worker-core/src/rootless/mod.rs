@@ -57,21 +57,13 @@ pub(crate) struct RootlessSpec {
     pub(crate) limits_not_enforced: Option<String>,
 }
 
-/// `CAP_SYS_ADMIN` bit in the capability masks of `/proc/self/status`.
+/// `CAP_SYS_ADMIN`'s bit in a capability mask.
 const CAP_SYS_ADMIN: u32 = 21;
 
 /// Whether this process must run jobs rootless: it may not make namespaces
 /// and mounts itself (no `CAP_SYS_ADMIN` in its effective set).
 pub(crate) fn needed() -> bool {
-    let effective = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("CapEff:"))
-                .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-        })
-        .unwrap_or(0);
+    let effective = crate::sys::effective_capabilities().unwrap_or(0);
     effective & (1 << CAP_SYS_ADMIN) == 0
 }
 
