@@ -6,7 +6,7 @@
 //! userfaultfd, perf, keyrings, new namespaces). Most of it also needs
 //! capabilities the job does not have; the filter is the second wall.
 //!
-//! One filter is installed ([`program`] lays it out), answering:
+//! One filter is installed (`program.rs` lays it out), answering:
 //! - `EPERM` for the deny list;
 //! - `ENOSYS` for `clone3`: its flags sit in memory a filter cannot read, and
 //!   `ENOSYS` makes libc fall back to `clone`, whose flags the deny list
