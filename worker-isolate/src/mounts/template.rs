@@ -44,9 +44,23 @@ impl RootTemplate {
     ///
     /// The calling process must have a single thread: a helper process is
     /// forked to build the tree in a new mount namespace, and ends once this
-    /// one holds the namespace. Needs `CAP_SYS_ADMIN`.
+    /// one holds the namespace; with more threads this is an error, never a
+    /// fork. Needs `CAP_SYS_ADMIN`.
     pub fn build(plan: &RootfsPlan) -> Result<RootTemplate, SetupError> {
         let failed = |step, error| SetupError::new(step, "/proc/self/ns/mnt", error);
+        let threads = std::fs::read_dir("/proc/self/task")
+            .map_err(|error| SetupError::new("list threads", "/proc/self/task", error))?
+            .count();
+        if threads != 1 {
+            let error = std::io::Error::other(format!(
+                "{threads} threads: a root template is built by a single-threaded process"
+            ));
+            return Err(SetupError::new(
+                "build the root template",
+                "/proc/self/task",
+                error,
+            ));
+        }
         let (built_read, built_write) =
             nix::unistd::pipe().map_err(|errno| failed("pipe", errno.into()))?;
         let (hold_read, hold_write) =
@@ -201,6 +215,16 @@ mod tests {
         plan.tmp_options = "mode=1777,size=1g".into();
         plan.shm_options = "mode=1777,size=1m".into();
         assert!(plan.fits_template_of(&template_plan()));
+    }
+
+    #[test]
+    fn a_process_with_threads_is_refused_before_any_fork() {
+        // The test harness runs tests on threads of their own: more than one.
+        let error = RootTemplate::build(&template_plan()).expect_err("refused");
+        assert!(
+            error.source.to_string().contains("single-threaded"),
+            "{error:?}"
+        );
     }
 
     #[test]
