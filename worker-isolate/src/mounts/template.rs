@@ -219,8 +219,13 @@ mod tests {
 
     #[test]
     fn a_process_with_threads_is_refused_before_any_fork() {
-        // The test harness runs tests on threads of their own: more than one.
-        let error = RootTemplate::build(&template_plan()).expect_err("refused");
+        // A second thread, alive during the call, whatever the harness does.
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || stopped.recv());
+        let built = RootTemplate::build(&template_plan());
+        drop(stop);
+        let _ = other.join();
+        let error = built.expect_err("refused");
         assert!(
             error.source.to_string().contains("single-threaded"),
             "{error:?}"
