@@ -110,6 +110,7 @@ pub(crate) fn run_with(job_dir: PathBuf, handed: Handed) -> i32 {
         network_namespace,
         root_template,
         done,
+        sandbox_mounts: None,
         announced: false,
         stop_seen: false,
         admitted_from_queue,
@@ -156,6 +157,10 @@ struct Supervisor {
     root_template: Option<OwnedFd>,
     /// The write end of the starter's done pipe (see [`Handed`]).
     done: Option<OwnedFd>,
+    /// The running sandbox's mount namespace. Held until after the done pipe
+    /// closes, so that the init's exit does not tear down its mounts (which
+    /// waits for an expedited RCU grace period) while the starter waits.
+    sandbox_mounts: Option<std::fs::File>,
     /// Whether a status with this supervisor's pid has been written (see
     /// [`Supervisor::write_status`]).
     announced: bool,
@@ -698,6 +703,11 @@ impl Supervisor {
     /// The sandbox reports its job running (written by the pump, a little
     /// later, unless the job ends first).
     fn job_started(&mut self) {
+        // The sandbox's mount namespace, held past the init's exit: see
+        // `sandbox_mounts`.
+        if let Some(pid) = self.status.sandbox_pid {
+            self.sandbox_mounts = std::fs::File::open(format!("/proc/{pid}/ns/mnt")).ok();
+        }
         self.status.state = JobState::Running;
         self.status.started_at = Some(Timestamp::now());
         if let Some(log) = &mut self.log {
