@@ -44,6 +44,17 @@ pub fn remove_cgroup_parent(name: &str) -> Vec<String> {
     left
 }
 
+/// A job's status, read under a shared lock as the library reads it (its
+/// supervisor rewrites the file in place under an exclusive one); `None` if
+/// it cannot be read or parsed.
+pub fn read_status(path: &Path) -> Option<JobStatus> {
+    let file = std::fs::File::open(path).ok()?;
+    let locked = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockShared).ok()?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut &*locked, &mut bytes).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// Stops every job under `state_dir` whose status is not final and whose
 /// supervisor (pid plus start time, as recorded) still lives; waits (bounded) for
 /// them to go. Returns how many it had to stop.
@@ -53,10 +64,7 @@ pub fn sweep(state_dir: &Path) -> usize {
     };
     let mut live = Vec::new();
     for entry in entries.flatten() {
-        let Ok(bytes) = std::fs::read(entry.path().join("status.json")) else {
-            continue;
-        };
-        let Ok(status) = serde_json::from_slice::<JobStatus>(&bytes) else {
+        let Some(status) = read_status(&entry.path().join("status.json")) else {
             continue;
         };
         if status.state.is_finished() {

@@ -13,7 +13,7 @@ use std::error::Error;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use workernator::{JobId, JobState, JobStatus};
+use workernator::{JobId, JobState};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -92,8 +92,9 @@ pub fn list_scan(state_dir: &Path) -> Result<BTreeMap<String, usize>> {
     let mut counts = BTreeMap::new();
     for entry in fs::read_dir(state_dir.join("jobs"))? {
         let entry = entry?;
-        let bytes = fs::read(entry.path().join("status.json"))?;
-        let status: JobStatus = serde_json::from_slice(&bytes)?;
+        let path = entry.path().join("status.json");
+        let status = super::cleanup::read_status(&path)
+            .ok_or_else(|| format!("cannot read {}", path.display()))?;
         let key = if status.state.is_finished() {
             "finished".to_owned()
         } else if status.state == JobState::Running {
