@@ -149,9 +149,7 @@ impl RetryPolicy {
 /// A random number in [0, 1) from the kernel, for jitter.
 pub(crate) fn unit_random() -> f64 {
     let mut bytes = [0u8; 8];
-    let read = std::fs::File::open("/dev/urandom")
-        .and_then(|mut source| std::io::Read::read_exact(&mut source, &mut bytes));
-    if read.is_err() {
+    if crate::sys::random_bytes(&mut bytes).is_err() {
         return 0.5;
     }
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64

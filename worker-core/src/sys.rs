@@ -554,51 +554,11 @@ pub(crate) fn random_bytes(bytes: &mut [u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// The calling thread's effective capability set, as a bit mask (`capget(2)`
-/// with the version 3 header: one system call, where parsing
-/// /proc/self/status takes ten).
-pub(crate) fn effective_capabilities() -> io::Result<u64> {
-    #[repr(C)]
-    struct Header {
-        version: u32,
-        pid: libc::c_int,
-    }
-    #[repr(C)]
-    #[derive(Default, Clone, Copy)]
-    struct Data {
-        effective: u32,
-        permitted: u32,
-        inheritable: u32,
-    }
-    const VERSION_3: u32 = 0x2008_0522;
-    let mut header = Header {
-        version: VERSION_3,
-        pid: 0,
-    };
-    let mut data = [Data::default(); 2];
-    // SAFETY: capget reads the header and writes two Data structs (version 3
-    // uses two), both live and of the layout the kernel expects.
-    let ret = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
-    if ret != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(u64::from(data[0].effective) | (u64::from(data[1].effective) << 32))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn effective_capabilities_match_proc_status() {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        let from_status = status
-            .lines()
-            .find_map(|line| line.strip_prefix("CapEff:"))
-            .map(|mask| u64::from_str_radix(mask.trim(), 16).unwrap())
-            .unwrap();
-        assert_eq!(effective_capabilities().unwrap(), from_status);
-    }
+    use std::os::fd::AsFd;
+    use worker_isolate::cgroup::{CgroupLimits, CgroupRoot};
 
     #[test]
     fn random_bytes_fill_the_buffer() {
@@ -608,8 +568,6 @@ mod tests {
         assert_ne!(a, b, "two draws of 512 random bits differ");
         assert!(a.iter().filter(|&&byte| byte == 0).count() < 16);
     }
-    use std::os::fd::AsFd;
-    use worker_isolate::cgroup::{CgroupLimits, CgroupRoot};
 
     /// Root, or skipped with the reason (fatal with WORKERNATOR_REQUIRE_PRIVILEGED=1).
     fn privileged(test: &str) -> bool {

@@ -23,6 +23,13 @@ pub fn die_with_parent() -> Result<(), SetupError> {
         .map_err(|errno| SetupError::errno("prctl(PR_SET_PDEATHSIG)", "/proc/self", errno))
 }
 
+/// Whether the calling thread has `CAP_SYS_ADMIN` in its effective set (one
+/// `capget`): what making namespaces and mounts takes. `false` if the set
+/// cannot be read.
+pub fn has_effective_sys_admin() -> bool {
+    caps::has_cap(None, CapSet::Effective, caps::Capability::CAP_SYS_ADMIN).unwrap_or(false)
+}
+
 /// Sets `no_new_privs`: nothing the job executes can gain privileges (setuid bits,
 /// file capabilities).
 pub fn no_new_privileges() -> Result<(), SetupError> {
@@ -162,4 +169,24 @@ fn switch_ids(uid: u32, gid: u32) -> Result<(), SetupError> {
     drop_all_capabilities()?;
     nix::sys::prctl::set_dumpable(true)
         .map_err(|errno| SetupError::errno("prctl(PR_SET_DUMPABLE)", "/proc/self", errno))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effective_sys_admin_matches_proc_status() {
+        let status = std::fs::read_to_string("/proc/self/status").expect("status");
+        let effective = status
+            .lines()
+            .find_map(|line| line.strip_prefix("CapEff:"))
+            .map(|mask| u64::from_str_radix(mask.trim(), 16).expect("hex mask"))
+            .expect("CapEff line");
+        const CAP_SYS_ADMIN: u32 = 21;
+        assert_eq!(
+            has_effective_sys_admin(),
+            effective & (1 << CAP_SYS_ADMIN) != 0
+        );
+    }
 }

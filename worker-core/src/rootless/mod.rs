@@ -57,14 +57,10 @@ pub(crate) struct RootlessSpec {
     pub(crate) limits_not_enforced: Option<String>,
 }
 
-/// `CAP_SYS_ADMIN`'s bit in a capability mask.
-const CAP_SYS_ADMIN: u32 = 21;
-
 /// Whether this process must run jobs rootless: it may not make namespaces
 /// and mounts itself (no `CAP_SYS_ADMIN` in its effective set).
 pub(crate) fn needed() -> bool {
-    let effective = crate::sys::effective_capabilities().unwrap_or(0);
-    effective & (1 << CAP_SYS_ADMIN) == 0
+    !worker_isolate::privileges::has_effective_sys_admin()
 }
 
 /// Decides how a job with `limits` runs rootless under `config`.
