@@ -330,13 +330,13 @@ pub(crate) struct ForkedFds {
     /// For a tied job, the application's pidfd: descriptor 4.
     pub(crate) application: Option<std::os::fd::RawFd>,
     /// The supervisor's log: descriptor 2.
-    pub(crate) stderr: Option<std::os::fd::RawFd>,
+    pub(crate) stderr: std::os::fd::RawFd,
     /// A network namespace made ahead: descriptor 5.
     pub(crate) network_namespace: Option<std::os::fd::RawFd>,
     /// The mount namespace of a root template: descriptor 6.
     pub(crate) root_template: Option<std::os::fd::RawFd>,
     /// The write end of the starter's done pipe: descriptor 7.
-    pub(crate) done: Option<std::os::fd::RawFd>,
+    pub(crate) done: std::os::fd::RawFd,
 }
 
 /// In a freshly forked supervisor (the launcher's child): puts each of `fds`
@@ -360,13 +360,15 @@ pub(crate) fn arrange_forked_fds(fds: ForkedFds) -> io::Result<()> {
     };
     // Lift every source above the targets first, so that no dup2 overwrites a
     // source that has not had its turn yet.
-    let mut moves = vec![(lift(fds.lock)?, crate::launch::LOCK_FD)];
+    let mut moves = vec![
+        (lift(fds.lock)?, crate::launch::LOCK_FD),
+        (lift(fds.stderr)?, libc::STDERR_FILENO),
+        (lift(fds.done)?, crate::launch::DONE_FD),
+    ];
     for (fd, target) in [
         (fds.application, crate::launch::APPLICATION_FD),
-        (fds.stderr, libc::STDERR_FILENO),
         (fds.network_namespace, crate::launch::NETWORK_NAMESPACE_FD),
         (fds.root_template, crate::launch::ROOT_TEMPLATE_FD),
-        (fds.done, crate::launch::DONE_FD),
     ] {
         if let Some(fd) = fd {
             moves.push((lift(fd)?, target));

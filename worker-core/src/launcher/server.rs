@@ -264,9 +264,10 @@ fn fork_supervisor(
     })
 }
 
-/// The child: becomes exactly what a spawned supervisor is (own session, stderr
-/// to the job's supervisor.log, lock on 3, application pidfd on 4, no other
-/// descriptor), then runs the supervisor and exits.
+/// The child: becomes what a spawned supervisor is (own session, stderr to
+/// the job's supervisor.log, lock on 3, application pidfd on 4), plus what
+/// only the launcher hands over (see `sys::ForkedFds`), and no other
+/// descriptor; then runs the supervisor and exits.
 fn become_supervisor(
     request: wire::StartRequest,
     network_namespace: Option<OwnedFd>,
@@ -282,22 +283,22 @@ fn become_supervisor(
     let fds = crate::sys::ForkedFds {
         lock: lock.into_raw_fd(),
         application: application.map(IntoRawFd::into_raw_fd),
-        stderr: Some(open_log(&job_dir).into_raw_fd()),
+        stderr: open_log(&job_dir).into_raw_fd(),
         network_namespace: network_namespace.map(IntoRawFd::into_raw_fd),
         root_template: root_template.map(IntoRawFd::into_raw_fd),
-        done: Some(done.into_raw_fd()),
+        done: done.into_raw_fd(),
     };
-    let handed = (fds.network_namespace.is_some(), fds.root_template.is_some());
     if let Err(error) = crate::sys::arrange_forked_fds(fds) {
         eprintln!("workernator launcher: cannot hand the supervisor its descriptors: {error}");
         std::process::exit(1);
     }
-    let inherited = |handed: bool, fd| handed.then(|| crate::sys::inherited_fd(fd)).flatten();
+    // Every other descriptor is closed now: one of these numbers is open
+    // exactly when it was handed over.
     let code = crate::supervisor::run_with(
         job_dir,
         crate::supervisor::Handed {
-            network_namespace: inherited(handed.0, crate::launch::NETWORK_NAMESPACE_FD),
-            root_template: inherited(handed.1, crate::launch::ROOT_TEMPLATE_FD),
+            network_namespace: crate::sys::inherited_fd(crate::launch::NETWORK_NAMESPACE_FD),
+            root_template: crate::sys::inherited_fd(crate::launch::ROOT_TEMPLATE_FD),
             done: crate::sys::inherited_fd(crate::launch::DONE_FD),
         },
     );
