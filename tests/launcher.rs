@@ -166,8 +166,8 @@ fn concurrent_starts_each_get_their_own_supervisor() {
 }
 
 /// `wait()` may return before the supervisor has finished exiting (it ends
-/// at end of file on a pipe the supervisor closes last), but never before
-/// the job's end is recorded: its result and final status written, its
+/// at end of file on a pipe the supervisor closes after its bookkeeping),
+/// but never before the job's end is recorded: its result and final status written, its
 /// cgroup removed, its active marker gone and its lock released. (Should the
 /// pipe close early, `wait()` finds the status not yet final and waits for
 /// the supervisor's exit instead: slower, never wrong.)

@@ -43,9 +43,9 @@ pub(crate) struct Handed {
     /// The mount namespace of a root template for this job's state
     /// directory, which every attempt copies if the job's root fits it.
     pub(crate) root_template: Option<OwnedFd>,
-    /// The write end of the starter's done pipe: closed, last, once the
-    /// job's end is recorded and its lock released, so that the starter's
-    /// wait ends before this process has finished exiting.
+    /// The write end of the starter's done pipe: closed once the job's end
+    /// is recorded and its lock released, so that the starter's wait ends
+    /// before this process has let go of the sandbox's mounts and exited.
     pub(crate) done: Option<OwnedFd>,
 }
 

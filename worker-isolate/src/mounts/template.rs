@@ -34,8 +34,6 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct RootTemplate {
     namespace: OwnedFd,
-    /// What it was built from.
-    plan: RootfsPlan,
 }
 
 impl RootTemplate {
@@ -84,7 +82,8 @@ impl RootTemplate {
                 drop((built_write, hold_read));
                 let mut message = [0u8; 1024];
                 let told = nix::unistd::read(&built_read, &mut message);
-                let namespace = File::open(format!("/proc/{child}/ns/mnt"));
+                let namespace_path = format!("/proc/{child}/ns/mnt");
+                let namespace = File::open(&namespace_path);
                 drop(hold_write);
                 let _ = nix::sys::wait::waitpid(child, None);
                 match told {
@@ -101,19 +100,13 @@ impl RootTemplate {
                         ));
                     }
                 }
-                let namespace = namespace.map_err(|error| failed("open", error))?;
+                let namespace =
+                    namespace.map_err(|error| SetupError::new("open", &namespace_path, error))?;
                 Ok(RootTemplate {
                     namespace: namespace.into(),
-                    plan: plan.clone(),
                 })
             }
         }
-    }
-
-    /// Whether a sandbox with `plan` may be made from this template: no binds,
-    /// and the same source root, staging directory and hidden paths.
-    pub fn fits(&self, plan: &RootfsPlan) -> bool {
-        plan.fits_template_of(&self.plan)
     }
 
     /// The template's mount namespace, to hand to a sandbox.
@@ -151,7 +144,8 @@ fn build_in_new_namespace(plan: &RootfsPlan) -> Result<(), SetupError> {
 }
 
 /// Makes the calling process's root a copy of `template` (the namespace of a
-/// [`RootTemplate`] that [fits](RootTemplate::fits) `plan`) with its own
+/// [`RootTemplate`] built from a plan that `plan`
+/// [fits](RootfsPlan::fits_template_of)) with its own
 /// /proc, /dev/shm, /tmp and `plan.work_dir` at [`WORK_DIR`], which becomes
 /// the working directory.
 ///
