@@ -99,15 +99,8 @@ impl FullFloor {
         let template = RootTemplate::build(&template_plan(state))?;
         fs::create_dir_all(state.join("jobs"))?;
         fs::create_dir_all(state.join("active"))?;
-        let mut parents = Vec::new();
-        for (controller, _) in HIERARCHIES {
-            let parent = Path::new("/sys/fs/cgroup")
-                .join(controller)
-                .join(format!("workernator-floor-full-{}", std::process::id()));
-            fs::create_dir(&parent)
-                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
-            parents.push(parent);
-        }
+        let controllers = HIERARCHIES.map(|(controller, _)| controller);
+        let parents = super::make_cgroup_parents(&controllers, "workernator-floor-full")?;
         Ok(FullFloor {
             template,
             bare_root: bare_root.to_owned(),
@@ -118,14 +111,7 @@ impl FullFloor {
     }
 
     pub fn remove(&self) {
-        for parent in &self.parents {
-            if let Err(error) = fs::remove_dir(parent) {
-                eprintln!(
-                    "isolation_floor: cannot remove {}: {error}",
-                    parent.display()
-                );
-            }
-        }
+        super::remove_cgroup_parents(&self.parents);
     }
 
     /// One job, start to end, as the application sees it; `without` a part.

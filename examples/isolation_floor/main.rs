@@ -154,64 +154,44 @@ fn measure(floor: &Floor, quick: bool) -> Result<()> {
         );
     }
 
-    // Throughput: alternating rounds.
-    let mut ours = Vec::new();
-    let mut ours_chain = Vec::new();
-    let mut ours_full = Vec::new();
-    let mut ours_templated = Vec::new();
-    let mut theirs = Vec::new();
+    // Throughput: alternating rounds, bubblewrap last.
+    let fresh = || floor.one_fresh();
+    let chain = || floor.one_chain();
+    let full = || floor.full.one(None);
+    let templated = || floor.full.one(Some(full::Part::PerSandboxRoot));
+    type One<'a> = &'a (dyn Fn() -> Result<()> + Sync);
+    let mut kinds: Vec<(&str, One<'_>, Vec<Rate>)> = vec![
+        ("floor", &fresh, Vec::new()),
+        ("floor, process chain", &chain, Vec::new()),
+        ("full floor", &full, Vec::new()),
+        ("full, template root", &templated, Vec::new()),
+    ];
+    if bwrap_works {
+        kinds.push(("bwrap", &bwrap_once, Vec::new()));
+    }
     for _ in 0..rounds {
-        ours.push(throughput(8, per_round, || floor.one_fresh())?);
-        ours_chain.push(throughput(8, per_round, || floor.one_chain())?);
-        ours_full.push(throughput(8, per_round, || floor.full.one(None))?);
-        ours_templated.push(throughput(8, per_round, || {
-            floor.full.one(Some(full::Part::PerSandboxRoot))
-        })?);
-        if bwrap_works {
-            theirs.push(throughput(8, per_round, bwrap_once)?);
+        for (_, one, samples) in &mut kinds {
+            samples.push(throughput(8, per_round, *one)?);
         }
     }
     println!("throughput, 8 in flight ({rounds} rounds of {per_round})");
-    let rate = |samples: &mut Vec<Rate>| {
-        let mut per_second: Vec<f64> = samples.iter().map(|s| s.per_second).collect();
-        let mut cpu: Vec<f64> = samples.iter().map(|s| s.cpu_ms_each).collect();
-        (median(&mut per_second), median(&mut cpu))
-    };
-    let (ours_rate, ours_cpu) = rate(&mut ours);
-    let ours_rate = ours_rate.unwrap_or(0.0);
-    println!(
-        "  floor                    {ours_rate:6.0} /s   {:.2} ms of CPU each",
-        ours_cpu.unwrap_or(0.0)
-    );
-    let (chain_rate, chain_cpu) = rate(&mut ours_chain);
-    let chain_rate = chain_rate.unwrap_or(0.0);
-    println!(
-        "  floor, process chain     {chain_rate:6.0} /s   {:.2} ms of CPU each",
-        chain_cpu.unwrap_or(0.0)
-    );
-    let (full_rate, full_cpu) = rate(&mut ours_full);
-    let full_rate = full_rate.unwrap_or(0.0);
-    println!(
-        "  full floor               {full_rate:6.0} /s   {:.2} ms of CPU each",
-        full_cpu.unwrap_or(0.0)
-    );
-    let (templated_rate, templated_cpu) = rate(&mut ours_templated);
-    let templated_rate = templated_rate.unwrap_or(0.0);
-    println!(
-        "  full, template root      {templated_rate:6.0} /s   {:.2} ms of CPU each",
-        templated_cpu.unwrap_or(0.0)
-    );
-    if let (Some(theirs_rate), Some(theirs_cpu)) = rate(&mut theirs) {
+    let medians: Vec<(f64, f64)> = kinds
+        .iter()
+        .map(|(_, _, samples)| {
+            let mut per_second: Vec<f64> = samples.iter().map(|s| s.per_second).collect();
+            let mut cpu: Vec<f64> = samples.iter().map(|s| s.cpu_ms_each).collect();
+            (
+                median(&mut per_second).unwrap_or(0.0),
+                median(&mut cpu).unwrap_or(0.0),
+            )
+        })
+        .collect();
+    let bwrap_rate = bwrap_works.then(|| medians[medians.len() - 1].0);
+    for ((name, _, _), (per_second, cpu)) in kinds.iter().zip(&medians) {
+        let ratio = bwrap_rate.map(|b| format!("   {:.2}x bwrap", per_second / b));
         println!(
-            "  bwrap                    {theirs_rate:6.0} /s   {theirs_cpu:.2} ms of CPU each",
-        );
-        println!(
-            "  against bwrap: floor {:.2}x, process chain {:.2}x, full floor {:.2}x, \
-             full with a template root {:.2}x",
-            ours_rate / theirs_rate,
-            chain_rate / theirs_rate,
-            full_rate / theirs_rate,
-            templated_rate / theirs_rate
+            "  {name:<24} {per_second:6.0} /s   {cpu:.2} ms of CPU each{}",
+            ratio.unwrap_or_default()
         );
     }
     Ok(())
@@ -295,15 +275,7 @@ struct Ready {
 
 impl Floor {
     fn new() -> Result<Floor> {
-        let mut parents = Vec::new();
-        for controller in CONTROLLERS {
-            let parent = Path::new("/sys/fs/cgroup")
-                .join(controller)
-                .join(format!("workernator-floor-{}", std::process::id()));
-            fs::create_dir(&parent)
-                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
-            parents.push(parent);
-        }
+        let parents = make_cgroup_parents(&CONTROLLERS, "workernator-floor")?;
         let scratch = tempfile::Builder::new()
             .prefix("workernator-floor-")
             // tmpfs: the figures are the sandbox's, not a disk's (on this
@@ -326,14 +298,7 @@ impl Floor {
 
     fn remove(self) {
         self.full.remove();
-        for parent in &self.parents {
-            if let Err(error) = fs::remove_dir(parent) {
-                eprintln!(
-                    "isolation_floor: cannot remove {}: {error}",
-                    parent.display()
-                );
-            }
-        }
+        remove_cgroup_parents(&self.parents);
         drop(self.scratch);
     }
 
@@ -662,6 +627,34 @@ fn wait_success(pid: libc::pid_t) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// `/sys/fs/cgroup/<controller>/<prefix>-<pid>` for each of `controllers`, made.
+fn make_cgroup_parents(controllers: &[&str], prefix: &str) -> Result<Vec<PathBuf>> {
+    let mut parents = Vec::new();
+    for controller in controllers {
+        let parent = Path::new("/sys/fs/cgroup")
+            .join(controller)
+            .join(format!("{prefix}-{}", std::process::id()));
+        if let Err(error) = fs::create_dir(&parent) {
+            remove_cgroup_parents(&parents);
+            return Err(format!("cannot create {}: {error}", parent.display()).into());
+        }
+        parents.push(parent);
+    }
+    Ok(parents)
+}
+
+/// Removes what [`make_cgroup_parents`] made, saying what it cannot.
+fn remove_cgroup_parents(parents: &[PathBuf]) {
+    for parent in parents {
+        if let Err(error) = fs::remove_dir(parent) {
+            eprintln!(
+                "isolation_floor: cannot remove {}: {error}",
+                parent.display()
+            );
+        }
+    }
 }
 
 fn remove_dirs(dirs: &[PathBuf]) -> Result<()> {
