@@ -17,12 +17,14 @@
 //!
 //! If the launcher has died since the last start, the client starts it once
 //! more; if it cannot be started, the caller starts the supervisor directly
-//! ([`crate::launch`]), and after three failures in a row the launcher is no
+//! ([`crate::launcher::spawn`]), and after three failures in a row the launcher is no
 //! longer used.
 
 mod server;
+pub(crate) mod spawn;
 mod template;
-mod wire;
+
+use crate::protocol::launcher as wire;
 
 pub(crate) use server::{SOCKET_FD, serve};
 
@@ -161,7 +163,7 @@ impl Connection {
         )?;
         let timeout = nix::sys::time::TimeVal::new(REPLY_TIMEOUT.as_secs() as _, 0);
         setsockopt(&ours, sockopt::ReceiveTimeout, &timeout)?;
-        let pid = crate::launch::spawn_launcher(theirs.as_fd())?;
+        let pid = crate::launcher::spawn::spawn_launcher(theirs.as_fd())?;
         // Our child, not reaped yet: the pid is the launcher's.
         let process = crate::sys::pidfd_open(pid)?;
         drop(theirs);

@@ -9,8 +9,8 @@
 //! closed in the launcher right after the fork, and a supervisor depends on
 //! nothing about its parent.
 
-use super::wire;
-use crate::launch::SUPERVISOR_SIGNALS;
+use crate::launcher::spawn::SUPERVISOR_SIGNALS;
+use crate::protocol::launcher as wire;
 use crate::sys::{Forked, fork_single_threaded};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
@@ -122,10 +122,10 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
             };
             let reply = match wire::parse_start(received) {
                 Ok(request) => {
-                    crate::crash::point("launcher-received");
+                    crate::sys::crash::point("launcher-received");
                     let root_template = template.for_job(&request.job_dir);
                     fork_supervisor(request, pool.take(), root_template)
-                        .inspect(|_| crate::crash::point("launcher-forked"))
+                        .inspect(|_| crate::sys::crash::point("launcher-forked"))
                 }
                 Err(malformed) => Err(std::io::Error::other(malformed)),
             };
@@ -297,9 +297,11 @@ fn become_supervisor(
     let code = crate::supervisor::run_with(
         job_dir,
         crate::supervisor::Handed {
-            network_namespace: crate::sys::inherited_fd(crate::launch::NETWORK_NAMESPACE_FD),
-            root_template: crate::sys::inherited_fd(crate::launch::ROOT_TEMPLATE_FD),
-            done: crate::sys::inherited_fd(crate::launch::DONE_FD),
+            network_namespace: crate::sys::inherited_fd(
+                crate::launcher::spawn::NETWORK_NAMESPACE_FD,
+            ),
+            root_template: crate::sys::inherited_fd(crate::launcher::spawn::ROOT_TEMPLATE_FD),
+            done: crate::sys::inherited_fd(crate::launcher::spawn::DONE_FD),
         },
     );
     std::process::exit(code)

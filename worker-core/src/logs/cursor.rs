@@ -2,8 +2,8 @@
 //! leaving a record that is not all there yet for the next read.
 
 use super::LogError;
-use crate::id::JobId;
-use crate::output_log::{self, HEADER_LEN, OutputRecord};
+use crate::logs::output_log::{self, HEADER_LEN, OutputRecord};
+use crate::model::id::JobId;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;

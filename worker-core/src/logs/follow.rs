@@ -14,7 +14,7 @@
 
 use super::LogError;
 use super::hub::{Interest, Subscription};
-use crate::id::JobId;
+use crate::model::id::JobId;
 use crate::state::{self, JobPaths, JobState, JobStatus, StateError};
 use std::future::Future;
 use std::io;
@@ -153,7 +153,7 @@ fn lock_held(path: &Path, supervisor: Option<i32>) -> bool {
         nix::sys::stat::minor(meta.dev()),
     );
     if let Some(pid) = supervisor {
-        let fdinfo = format!("/proc/{pid}/fdinfo/{}", crate::launch::LOCK_FD);
+        let fdinfo = format!("/proc/{pid}/fdinfo/{}", crate::launcher::spawn::LOCK_FD);
         if std::fs::read_to_string(fdinfo).is_ok_and(|info| fdinfo_holds(&info, device, meta.ino()))
         {
             return true;

@@ -1,7 +1,7 @@
 //! The lines view: records split on newlines, per stream, as text.
 
 use super::{LogError, Logs};
-use crate::output_log::{OutputRecord, OutputStream};
+use crate::logs::output_log::{OutputRecord, OutputStream};
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};

@@ -14,15 +14,16 @@ mod cursor;
 mod follow;
 mod hub;
 mod lines;
+pub(crate) mod output_log;
 mod tail;
 
 pub use lines::{Lines, MAX_LINE_LEN, OutputLine};
 
-use crate::handle::JobHandle;
-use crate::id::JobId;
+use crate::app::handle::JobHandle;
+use crate::app::runner::Runner;
 use crate::job::Job;
-use crate::output_log::{CorruptLog, OutputRecord};
-use crate::runner::Runner;
+use crate::logs::output_log::{CorruptLog, OutputRecord};
+use crate::model::id::JobId;
 use crate::state::{JobPaths, StateError};
 use cursor::Cursor;
 use follow::Watch;
@@ -514,7 +515,7 @@ impl Runner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output_log::{DEFAULT_OUTPUT_CAP, OutputLogWriter, OutputStream};
+    use crate::logs::output_log::{DEFAULT_OUTPUT_CAP, OutputLogWriter, OutputStream};
     use crate::state::{ExitReason, JobStatus, Timestamp, write_in_place};
 
     struct FakeJob {

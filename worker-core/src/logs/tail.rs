@@ -4,8 +4,8 @@
 use super::LogError;
 use super::cursor::Cursor;
 use super::lines::{LineSplitter, OutputLine, Position};
-use crate::id::JobId;
-use crate::output_log::{self, HEADER_LEN};
+use crate::logs::output_log::{self, HEADER_LEN};
+use crate::model::id::JobId;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;

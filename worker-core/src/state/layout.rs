@@ -1,7 +1,7 @@
 //! Where things live in the state directory.
 
 use super::StateError;
-use crate::id::JobId;
+use crate::model::id::JobId;
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};

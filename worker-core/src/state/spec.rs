@@ -1,8 +1,8 @@
 //! What a job is: written once by the starter, read by the supervisor.
 
 use super::Timestamp;
-use crate::id::JobId;
-pub use crate::limits::Limits;
+use crate::model::id::JobId;
+pub use crate::model::limits::Limits;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -32,7 +32,7 @@ pub(crate) struct JobSpec {
     pub(crate) tied_to_application: bool,
     /// How failed attempts are retried.
     #[serde(default)]
-    pub(crate) retry: crate::retry::RetryPolicy,
+    pub(crate) retry: crate::model::retry::RetryPolicy,
     /// Wall-clock limit of each attempt, in milliseconds.
     #[serde(default)]
     pub(crate) timeout_ms: Option<u64>,
@@ -44,7 +44,7 @@ pub(crate) struct JobSpec {
     pub(crate) request: crate::admission::Request,
     /// Network, user, mounts and rlimits of the sandbox.
     #[serde(default)]
-    pub(crate) sandbox: crate::options::SandboxSpec,
+    pub(crate) sandbox: crate::app::start_options::SandboxSpec,
     pub(crate) attempt: u32,
     pub(crate) created_at: Timestamp,
     /// Most bytes of the job's stdout and stderr its log keeps.
@@ -103,7 +103,7 @@ impl CgroupLayout {
 }
 
 fn default_output_cap() -> u64 {
-    crate::output_log::DEFAULT_OUTPUT_CAP
+    crate::logs::output_log::DEFAULT_OUTPUT_CAP
 }
 
 impl JobSpec {
@@ -126,7 +126,7 @@ mod tests {
             "id": "0123456789abcdef0123456789abcdef",
             "job_type": "Noop",
             "args": null,
-            "limits": crate::limits::Limits::default(),
+            "limits": crate::model::limits::Limits::default(),
             "stop_grace_ms": 100,
             "state_dir": "/var/lib/workernator",
             "keep_work_dir": false,

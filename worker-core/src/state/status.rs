@@ -1,7 +1,7 @@
 //! Where a job is: rewritten (see the `in_place` module) as it moves on.
 
-use crate::id::JobId;
-use crate::outcome::JobFailure;
+use crate::model::id::JobId;
+use crate::model::outcome::JobFailure;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -225,7 +225,7 @@ pub struct JobStatus {
     /// Whether a failed job's failure was temporary (infrastructure) or
     /// permanent (its own); `None` unless it failed or was lost.
     #[serde(default)]
-    pub failure_class: Option<crate::retry::FailureClass>,
+    pub failure_class: Option<crate::model::retry::FailureClass>,
     /// Why the output log stopped taking the job's output (disk full, I/O error),
     /// if it did: every record before the failure is intact, later output was dropped.
     #[serde(default)]
@@ -318,7 +318,7 @@ impl JobStatus {
         self.failure_class = match exit {
             ExitReason::Succeeded | ExitReason::Stopped => None,
             ref failed => Some(
-                crate::retry::RetryPolicy::DEFAULT
+                crate::model::retry::RetryPolicy::DEFAULT
                     .classify(failed, oom_killed)
                     .0,
             ),
@@ -385,14 +385,14 @@ mod tests {
         });
         assert_eq!(
             status.failure_class,
-            Some(crate::retry::FailureClass::Temporary)
+            Some(crate::model::retry::FailureClass::Temporary)
         );
         status.finish(ExitReason::Panicked {
             message: "p".into(),
         });
         assert_eq!(
             status.failure_class,
-            Some(crate::retry::FailureClass::Permanent)
+            Some(crate::model::retry::FailureClass::Permanent)
         );
     }
 }

@@ -8,10 +8,10 @@
 mod pump;
 pub(crate) mod verdict;
 
-use crate::options::NetworkMode;
-use crate::output_log::{OutputLogWriter, OutputStream};
-use crate::registry;
-use crate::sandbox::{self, SandboxFds, SandboxPlan};
+use crate::app::start_options::NetworkMode;
+use crate::job::registry;
+use crate::logs::output_log::{OutputLogWriter, OutputStream};
+use crate::sandbox::init::{self as sandbox, SandboxFds, SandboxPlan};
 use crate::state::{
     self, ExitReason, JobLock, JobPaths, JobSpec, JobState, JobStatus, SetupFailure, Timestamp,
 };
@@ -59,7 +59,7 @@ pub(crate) fn run_with(job_dir: PathBuf, handed: Handed) -> i32 {
     // Before any descriptor is opened: descriptor 4 is the application's pidfd
     // only if the launcher handed one down (tied jobs). Taken later, it could be
     // one of our own (the signalfd) and end up owned twice.
-    let application = crate::sys::inherited_fd(crate::launch::APPLICATION_FD);
+    let application = crate::sys::inherited_fd(crate::launcher::spawn::APPLICATION_FD);
     // First: a stop request that arrives during setup must wait for the loop, not
     // kill us before we can clean up.
     let signals = match block_signals() {
@@ -73,7 +73,7 @@ pub(crate) fn run_with(job_dir: PathBuf, handed: Handed) -> i32 {
     // reach us.
     let _ = nix::unistd::setsid();
     let paths = JobPaths::at(job_dir);
-    let lock = match crate::sys::inherited_fd(crate::launch::LOCK_FD)
+    let lock = match crate::sys::inherited_fd(crate::launcher::spawn::LOCK_FD)
         .ok_or_else(|| {
             "no job lock on descriptor 3: supervisors are started by Runner::start".to_owned()
         })
@@ -99,7 +99,7 @@ pub(crate) fn run_with(job_dir: PathBuf, handed: Handed) -> i32 {
     // Admitted (if it was queued): from here on the supervisor is responsible.
     status.state = JobState::Starting;
     status.waiting = None;
-    status.supervisor_start_ticks = crate::proc::start_ticks(std::process::id() as i32);
+    status.supervisor_start_ticks = crate::host::proc::start_ticks(std::process::id() as i32);
     let mut supervisor = Supervisor {
         paths,
         status,
@@ -189,7 +189,7 @@ impl Pipes {
             result: pipe()?,
             reports: pipe()?,
             progress: pipe()?,
-            go: crate::go_signal::pair()?,
+            go: crate::protocol::go::pair()?,
         })
     }
 }
@@ -243,7 +243,7 @@ impl Supervisor {
             if stop_requested || !policy.should_retry(attempt, &exit, oom_killed) {
                 return self.finish(exit, output);
             }
-            let delay = policy.backoff(attempt, crate::retry::unit_random());
+            let delay = policy.backoff(attempt, crate::model::retry::unit_random());
             self.append_output(
                 OutputStream::System,
                 format!(
@@ -319,7 +319,7 @@ impl Supervisor {
         self.keep_work_dir = spec.keep_work_dir;
         if self.admitted_from_queue || spec.not_before.is_some() {
             self.write_status()?;
-            crate::crash::point("supervisor:announced");
+            crate::sys::crash::point("supervisor:announced");
             if self.stop_seen {
                 return Ok(None);
             }
@@ -555,7 +555,7 @@ impl Supervisor {
         };
         drop((stdout.1, stderr.1, result.1, reports.1, progress.1, go.0));
         self.status.sandbox_pid = Some(sandbox_pid);
-        crate::crash::point("supervisor:forked");
+        crate::sys::crash::point("supervisor:forked");
 
         let mut observed = Observed::default();
         let self_move = match self.set_up_outside(spec, sandbox_pid, born_in_cgroup) {
@@ -568,11 +568,11 @@ impl Supervisor {
                 return (*failure, signals);
             }
         };
-        crate::crash::point("supervisor:attached");
+        crate::sys::crash::point("supervisor:attached");
         // With the descriptors to move itself into the cgroup, if it is to.
-        let _ = crate::go_signal::send(go.1.as_fd(), &self_move);
+        let _ = crate::protocol::go::send(go.1.as_fd(), &self_move);
         drop((go.1, self_move));
-        crate::crash::point("supervisor:let-go");
+        crate::sys::crash::point("supervisor:let-go");
 
         let grace = std::time::Duration::from_millis(spec.stop_grace_ms);
         let pipes = pump::SandboxPipes {
@@ -671,10 +671,10 @@ impl Supervisor {
     /// and returns its directory, for the init to be born inside; elsewhere
     /// `None` (the cgroup is made while the init sets up).
     fn cgroup_before_fork(&mut self, spec: &JobSpec) -> Result<Option<OwnedFd>, Box<Observed>> {
-        let Some(root) = crate::rootless::v2_cgroup_root(spec) else {
+        let Some(root) = crate::host::rootless::v2_cgroup_root(spec) else {
             return Ok(None);
         };
-        let created = crate::rootless::create_cgroup_in(&root, spec);
+        let created = crate::host::rootless::create_cgroup_in(&root, spec);
         let cgroup = self
             .cgroup
             .insert(created.map_err(|error| create_failure(spec, &error))?);
@@ -743,7 +743,7 @@ impl Supervisor {
 
     /// The log took its first write failure (the log drops output from now on):
     /// the status says so at once.
-    fn output_failed(&mut self, error: &crate::output_log::AppendError) {
+    fn output_failed(&mut self, error: &crate::logs::output_log::AppendError) {
         let message = error_chain(error);
         eprintln!("workernator supervisor: {message}");
         self.status.output_error = Some(message);
@@ -770,8 +770,11 @@ impl Supervisor {
             // cgroup (and its counters) is removed.
             match cgroup.usage() {
                 Ok(usage) => {
-                    let usage =
-                        crate::usage::from_cgroup(&usage, self.status.started_at, Timestamp::now());
+                    let usage = crate::host::usage::from_cgroup(
+                        &usage,
+                        self.status.started_at,
+                        Timestamp::now(),
+                    );
                     self.status.usage = Some(usage);
                 }
                 Err(error) => eprintln!("workernator supervisor: {}", error_chain(&error)),
@@ -876,7 +879,7 @@ fn move_into(cgroup: &dyn JobCgroup, pid: i32) -> Result<Vec<OwnedFd>, Box<Obser
 
 /// Makes the cgroup of one attempt of the job of `spec`, with its limits.
 fn create_job_cgroup(spec: &JobSpec) -> Result<Box<dyn JobCgroup>, Box<Observed>> {
-    crate::rootless::create_cgroup(spec).map_err(|error| create_failure(spec, &error))
+    crate::host::rootless::create_cgroup(spec).map_err(|error| create_failure(spec, &error))
 }
 
 /// The job cgroup of `spec` could not be created.

@@ -2,9 +2,9 @@
 
 use super::Supervisor;
 use super::verdict::{Observed, ProcessEnd};
-use crate::channel::ReportReader;
-use crate::channel::SandboxReport;
-use crate::output_log::{HEADER_LEN, OutputStream};
+use crate::logs::output_log::{HEADER_LEN, OutputStream};
+use crate::protocol::report::ReportReader;
+use crate::protocol::report::SandboxReport;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;

@@ -1,7 +1,7 @@
 //! How a job ended, decided from what the supervisor observed. Pure, so every
 //! combination is unit-tested without a sandbox.
 
-use crate::outcome::JobFailure;
+use crate::model::outcome::JobFailure;
 use crate::state::{ExitReason, SetupFailure};
 
 /// Tags of the job's result message (first byte on the result pipe).

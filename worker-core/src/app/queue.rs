@@ -11,8 +11,8 @@
 //! due meanwhile starts on open.
 
 use crate::admission::{Capacity, Millis, Request, Scheduler, SystemClock};
-use crate::id::JobId;
-use crate::launch::{self, SupervisorProcess};
+use crate::launcher::spawn::{self as launch, SupervisorProcess};
+use crate::model::id::JobId;
 use crate::state::{
     self, JobLock, JobPaths, JobState, JobStatus, LockAttempt, StateDir, StateError,
 };
@@ -105,7 +105,7 @@ impl Admission {
             _ => return,
         }
         if our_supervisor {
-            if let Err(error) = crate::reconcile::mark_unstarted_lost(
+            if let Err(error) = crate::app::reconcile::mark_unstarted_lost(
                 &paths,
                 "its supervisor exited before starting it (see supervisor.log in the job's directory)",
             ) {

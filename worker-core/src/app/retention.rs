@@ -1,6 +1,6 @@
 //! Pruning finished jobs' records by age and count.
 
-use crate::config::Retention;
+use crate::app::config::Retention;
 use crate::state::{StateDir, StateError};
 use std::fs;
 use std::time::{Duration, SystemTime};

@@ -1,9 +1,9 @@
 //! The errors of the runner's API, one enum per operation.
 
-use crate::id::JobId;
-use crate::limits::LimitsError;
-use crate::options::OptionsError;
-use crate::outcome::JobFailure;
+use crate::app::start_options::OptionsError;
+use crate::model::id::JobId;
+use crate::model::limits::LimitsError;
+use crate::model::outcome::JobFailure;
 use crate::state::{SetupFailure, StateError};
 use std::io;
 

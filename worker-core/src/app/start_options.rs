@@ -2,14 +2,14 @@
 //! sandbox settings they share with [`Config`]: network, user, bind mounts,
 //! root directory, tmpfs sizes and rlimits.
 
-use crate::config::Config;
-use crate::error::StartError;
-use crate::handle::JobHandle;
+use crate::app::config::Config;
+use crate::app::error::StartError;
+use crate::app::handle::JobHandle;
+use crate::app::runner::Runner;
 use crate::job::Job;
-use crate::limits::{Limits, LimitsError};
-use crate::retry::RetryPolicy;
-use crate::runner::Runner;
-use crate::settings::JobSettings;
+use crate::job::settings::JobSettings;
+use crate::model::limits::{Limits, LimitsError};
+use crate::model::retry::RetryPolicy;
 use crate::state::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
@@ -107,7 +107,7 @@ pub(crate) struct SandboxSpec {
     pub(crate) shm_size_bytes: u64,
     pub(crate) open_files_max: u64,
     /// Set when the job runs rootless (decided at start).
-    pub(crate) rootless: Option<crate::rootless::RootlessSpec>,
+    pub(crate) rootless: Option<crate::host::rootless::RootlessSpec>,
 }
 
 impl Default for SandboxSpec {
@@ -476,18 +476,18 @@ impl Runner {
         options: StartOptions,
     ) -> Result<JobHandle<J>, StartError> {
         // As `start_resolved` checks again: these come first, whatever the options.
-        if !crate::role::init_called() {
+        if !crate::app::init::init_called() {
             return Err(StartError::InitNotCalled);
         }
-        if crate::role::inside_workernator() {
+        if crate::app::init::inside_workernator() {
             return Err(StartError::InsideSupervisor);
         }
         let schedule = options.schedule(&J::SETTINGS);
         let (limits, mut sandbox) = options.resolve(self.config(), &J::SETTINGS);
         limits.validate().map_err(StartError::Limits)?;
         sandbox.validate().map_err(StartError::Options)?;
-        if crate::rootless::needed() {
-            sandbox.rootless = Some(crate::rootless::plan(self.config(), &limits)?);
+        if crate::host::rootless::needed() {
+            sandbox.rootless = Some(crate::host::rootless::plan(self.config(), &limits)?);
         } else {
             check_enforceable(self.config(), &limits)?;
         }

@@ -1,7 +1,7 @@
 //! Bringing the state directory back in line with reality: a job whose
 //! supervisor is gone is marked lost, and what is left of it is killed and removed.
 
-use crate::id::JobId;
+use crate::model::id::JobId;
 use crate::state::{
     self, ExitReason, JobLock, JobPaths, JobSpec, JobStatus, LockAttempt, StateDir, StateError,
 };
@@ -112,7 +112,7 @@ pub(crate) fn mark_unstarted_lost(paths: &JobPaths, reason: &str) -> Result<(), 
         LockAttempt::Held | LockAttempt::Missing => return Ok(()),
     };
     let status: JobStatus = state::read_locked(&paths.status())?;
-    if !crate::admit::never_started(&status) {
+    if !crate::app::queue::never_started(&status) {
         return Ok(());
     }
     let spec: JobSpec = state::read_json(&paths.spec())?;
@@ -132,9 +132,9 @@ fn mark_lost(
     let mut reason = reason.to_owned();
     // A rootless job without a cgroup died with its supervisor (its sandbox's
     // init has a parent-death signal, and takes its pid namespace with it).
-    let cgroup = match crate::rootless::without_cgroup(spec) {
+    let cgroup = match crate::host::rootless::without_cgroup(spec) {
         true => Ok(None),
-        false => crate::rootless::cgroup_root(spec)
+        false => crate::host::rootless::cgroup_root(spec)
             .and_then(|root| root.open(&spec.cgroup_parent, spec.id.as_str())),
     };
     match cgroup {

@@ -4,9 +4,9 @@
 //! It is a forked copy of the single-threaded supervisor, so it may run ordinary
 //! Rust. It never returns: it ends with `exit`.
 
-use crate::channel::ReportSender;
 use crate::job::JobContext;
-use crate::registry::JobEntry;
+use crate::job::registry::JobEntry;
+use crate::protocol::report::ReportSender;
 use crate::state::SetupFailure;
 use crate::supervisor::verdict::{RESULT_ERROR, RESULT_OK, RESULT_PANIC};
 use crate::sys::{Forked, fork_single_threaded};
@@ -91,7 +91,7 @@ pub(crate) fn run(mut plan: SandboxPlan, fds: SandboxFds) -> ! {
     // signal above was armed) or gave up. A failed setup waits too, so that its
     // exit never races a move by the supervisor (which would then fail with
     // ESRCH and hide the real cause).
-    let go = crate::go_signal::receive(fds.go.as_fd());
+    let go = crate::protocol::go::receive(fds.go.as_fd());
     drop(fds.go);
     let (Some(self_move), Ok(())) = (go, &setup) else {
         std::process::exit(SETUP_FAILED);

@@ -2,7 +2,7 @@
 //! its limits, and its output as plain JSON (for tools that show jobs of many
 //! types, like a CLI, without decoding the typed output).
 
-use crate::handle::JobHandle;
+use crate::app::handle::JobHandle;
 use crate::job::Job;
 use crate::state::{self, ExitReason, JobSpec, JobStatus, Limits, StateError};
 
@@ -80,8 +80,8 @@ impl<J: Job> JobHandle<J> {
 
 #[cfg(test)]
 mod tests {
-    use crate::id::JobId;
     use crate::job::{Job, JobContext, JobError, Run};
+    use crate::model::id::JobId;
     use crate::state::{
         self, ExitReason, JobSpec, JobStatus, Limits, StateDir, StateError, Timestamp,
     };

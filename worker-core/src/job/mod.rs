@@ -1,5 +1,8 @@
 //! The job model: what a user declares and what the sandbox runs.
 
+pub(crate) mod registry;
+pub(crate) mod settings;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -119,7 +122,7 @@ impl JobContext {
         }
         sink.last_sent = Some(now);
         if let Some(pipe) = &mut sink.pipe {
-            crate::channel::ReportSender::new(pipe).progress(done, total, message);
+            crate::protocol::report::ReportSender::new(pipe).progress(done, total, message);
         }
     }
 }
@@ -161,8 +164,8 @@ impl JobError {
         self.retryable
     }
 
-    pub(crate) fn into_failure(self) -> crate::outcome::JobFailure {
-        crate::outcome::JobFailure {
+    pub(crate) fn into_failure(self) -> crate::model::outcome::JobFailure {
+        crate::model::outcome::JobFailure {
             message: self.message,
             causes: self.causes,
             retryable: self.retryable,

@@ -12,8 +12,8 @@
 //! instead, which saves the exec; [`start_supervisor`] uses it and falls back to
 //! spawning directly when the launcher is not available.
 
+use crate::app::init::{JOB_DIR_ENV, LAUNCHER_ROLE, ROLE_ENV, SUPERVISOR_ROLE};
 use crate::launcher::{LaunchError, LauncherClient};
-use crate::role::{JOB_DIR_ENV, LAUNCHER_ROLE, ROLE_ENV, SUPERVISOR_ROLE};
 use crate::state::{self, JobLock, JobPaths, JobStatus, LockAttempt};
 use crate::sys::SpawnFds;
 use std::ffi::{CString, OsStr};

@@ -2,6 +2,8 @@
 //! All of this crate's `unsafe` is here.
 #![allow(unsafe_code)]
 
+pub(crate) mod crash;
+
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
@@ -361,14 +363,17 @@ pub(crate) fn arrange_forked_fds(fds: ForkedFds) -> io::Result<()> {
     // Lift every source above the targets first, so that no dup2 overwrites a
     // source that has not had its turn yet.
     let mut moves = vec![
-        (lift(fds.lock)?, crate::launch::LOCK_FD),
+        (lift(fds.lock)?, crate::launcher::spawn::LOCK_FD),
         (lift(fds.stderr)?, libc::STDERR_FILENO),
-        (lift(fds.done)?, crate::launch::DONE_FD),
+        (lift(fds.done)?, crate::launcher::spawn::DONE_FD),
     ];
     for (fd, target) in [
-        (fds.application, crate::launch::APPLICATION_FD),
-        (fds.network_namespace, crate::launch::NETWORK_NAMESPACE_FD),
-        (fds.root_template, crate::launch::ROOT_TEMPLATE_FD),
+        (fds.application, crate::launcher::spawn::APPLICATION_FD),
+        (
+            fds.network_namespace,
+            crate::launcher::spawn::NETWORK_NAMESPACE_FD,
+        ),
+        (fds.root_template, crate::launcher::spawn::ROOT_TEMPLATE_FD),
     ] {
         if let Some(fd) = fd {
             moves.push((lift(fd)?, target));

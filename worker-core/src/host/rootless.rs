@@ -12,11 +12,9 @@
 //! Decided once, at start, and recorded in the job's spec
 //! ([`RootlessSpec`]); the supervisor, the reconciler and live usage follow it.
 
-mod untracked;
-
-use crate::config::Config;
-use crate::error::StartError;
-use crate::limits::{Limits, LimitsError};
+use crate::app::config::Config;
+use crate::app::error::StartError;
+use crate::model::limits::{Limits, LimitsError};
 use crate::state::{JobSpec, JobStatus, RunsAs};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -170,7 +168,7 @@ pub(crate) fn without_cgroup(spec: &JobSpec) -> bool {
 /// pid namespace.
 pub(crate) fn create_cgroup(spec: &JobSpec) -> Result<Box<dyn JobCgroup>, CgroupError> {
     if without_cgroup(spec) {
-        return Ok(Box::new(untracked::Untracked::new()));
+        return Ok(Box::new(super::untracked::Untracked::new()));
     }
     create_cgroup_in(&cgroup_root(spec)?, spec)
 }

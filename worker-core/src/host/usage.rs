@@ -39,10 +39,10 @@ pub(crate) fn with_live_usage(paths: &JobPaths, mut status: JobStatus) -> JobSta
 
 fn live_usage(paths: &JobPaths, started: Option<Timestamp>) -> Option<ResourceUsage> {
     let spec: JobSpec = state::read_json(&paths.spec()).ok()?;
-    if crate::rootless::without_cgroup(&spec) {
+    if crate::host::rootless::without_cgroup(&spec) {
         return None;
     }
-    let cgroup = crate::rootless::cgroup_root(&spec)
+    let cgroup = crate::host::rootless::cgroup_root(&spec)
         .ok()?
         .open(&spec.cgroup_parent, spec.id.as_str())
         .ok()??;

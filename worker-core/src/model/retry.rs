@@ -158,7 +158,7 @@ pub(crate) fn unit_random() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::JobFailure;
+    use crate::model::outcome::JobFailure;
 
     #[test]
     fn backoff_grows_exponentially_up_to_the_cap() {

@@ -1,17 +1,17 @@
 //! The runner: opens the state directory and starts, finds and lists jobs.
 
-use crate::config::Config;
-use crate::crash;
-use crate::error::{AttachError, ListError, OpenError, StartError};
-use crate::handle::JobHandle;
-use crate::id::JobId;
+use crate::app::config::Config;
+use crate::app::error::{AttachError, ListError, OpenError, StartError};
+use crate::app::handle::JobHandle;
+use crate::app::init as role;
+use crate::app::reconcile;
 use crate::job::Job;
-use crate::launch::{self, Started, SupervisorProcess};
+use crate::job::registry;
 use crate::launcher::LauncherClient;
-use crate::reconcile;
-use crate::registry;
-use crate::role;
+use crate::launcher::spawn::{self as launch, Started, SupervisorProcess};
+use crate::model::id::JobId;
 use crate::state::{self, JobLock, JobSpec, JobState, JobStatus, StateDir, StateError, Timestamp};
+use crate::sys::crash;
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,7 +64,7 @@ struct RunnerInner {
     /// The fork server that starts this runner's supervisors.
     launcher: Arc<LauncherClient>,
     /// Admission control, when the runner has a capacity.
-    admission: Option<Arc<crate::admit::Admission>>,
+    admission: Option<Arc<crate::app::queue::Admission>>,
     /// A pidfd of this process, handed to supervisors of jobs tied to it: it
     /// becomes readable when this process dies, however it dies.
     own_pidfd: Option<std::os::fd::OwnedFd>,
@@ -149,7 +149,7 @@ impl Runner {
             }
         }
         if let Some(retention) = config.retention_policy() {
-            if let Err(error) = crate::retention::prune(&state, retention) {
+            if let Err(error) = crate::app::retention::prune(&state, retention) {
                 tracing::warn!(error = %crate::supervisor::error_chain(&error), "cannot prune finished jobs");
             }
         }
@@ -163,7 +163,7 @@ impl Runner {
         };
         let children = Arc::new(Mutex::new(Vec::new()));
         let fork_server = Arc::new(LauncherClient::default());
-        let launcher = || -> Result<crate::admit::Launcher, OpenError> {
+        let launcher = || -> Result<crate::app::queue::Launcher, OpenError> {
             let application =
                 match &own_pidfd {
                     Some(fd) => Some(fd.try_clone().map_err(|source| {
@@ -171,7 +171,7 @@ impl Runner {
                     })?),
                     None => None,
                 };
-            Ok(crate::admit::Launcher {
+            Ok(crate::app::queue::Launcher {
                 state: state.clone(),
                 children: Arc::clone(&children),
                 application,
@@ -182,7 +182,7 @@ impl Runner {
         let capacity = config
             .capacity_limit()
             .map(|capacity| capacity.to_admission());
-        let admission = crate::admit::Admission::new(
+        let admission = crate::app::queue::Admission::new(
             capacity.unwrap_or(crate::admission::Capacity::jobs(u64::MAX)),
         )
         .map_err(|source| OpenError::State(StateError::io("create", "eventfd", source)))?;
@@ -191,10 +191,10 @@ impl Runner {
             for (owner, weight) in config.owner_weights() {
                 scheduler.set_weight(owner, *weight);
             }
-            for (_, id, request) in crate::admit::stored_requests(&state, &live) {
+            for (_, id, request) in crate::app::queue::stored_requests(&state, &live) {
                 let _ = scheduler.restore_running(id, request);
             }
-            for (_, id, request) in crate::admit::stored_requests(&state, &queued) {
+            for (_, id, request) in crate::app::queue::stored_requests(&state, &queued) {
                 if let Err(error) = scheduler.enqueue(id.clone(), request) {
                     tracing::warn!(job = %id, %error, "cannot queue job again");
                 }
@@ -240,7 +240,7 @@ impl Runner {
     ///
     /// See [`StartError`]: nothing is left behind when `start` fails.
     pub fn start<J: Job>(&self, job: J) -> Result<JobHandle<J>, StartError> {
-        self.start_with(job, crate::options::StartOptions::default())
+        self.start_with(job, crate::app::start_options::StartOptions::default())
     }
 
     /// Starts `job` with limits and a sandbox already resolved and validated
@@ -248,9 +248,9 @@ impl Runner {
     pub(crate) fn start_resolved<J: Job>(
         &self,
         job: J,
-        limits: crate::limits::Limits,
-        sandbox: crate::options::SandboxSpec,
-        schedule: crate::options::Schedule,
+        limits: crate::model::limits::Limits,
+        sandbox: crate::app::start_options::SandboxSpec,
+        schedule: crate::app::start_options::Schedule,
     ) -> Result<JobHandle<J>, StartError> {
         if !role::init_called() {
             return Err(StartError::InitNotCalled);
@@ -298,7 +298,7 @@ impl Runner {
             cgroup_layout: crate::state::CgroupLayout::detected(),
         };
         let mut status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
-        crate::rootless::describe(&spec, &mut status);
+        crate::host::rootless::describe(&spec, &mut status);
         let admission = self
             .inner
             .admission
@@ -361,7 +361,7 @@ impl Runner {
     /// the job before it exists on disk.
     fn queue<J: Job>(
         &self,
-        admission: &Arc<crate::admit::Admission>,
+        admission: &Arc<crate::app::queue::Admission>,
         spec: JobSpec,
         status: &mut JobStatus,
     ) -> Result<JobHandle<J>, StartError> {
@@ -546,7 +546,7 @@ impl Runner {
                 .unwrap_or_default();
             for child in children {
                 let _ = crate::sys::pidfd_send_signal(child.pidfd(), libc::SIGTERM);
-                let _ = crate::handle::wait_for_exit(&child).await;
+                let _ = crate::app::handle::wait_for_exit(&child).await;
             }
         }
         self.reap_finished(true);

@@ -29,10 +29,10 @@ pub struct Config {
     capacity: Option<Capacity>,
     owner_weights: Vec<(String, std::num::NonZeroU32)>,
     output_cap: u64,
-    rootless_limits: crate::rootless::RootlessLimits,
+    rootless_limits: crate::host::rootless::RootlessLimits,
     /// Network, user, binds, root, tmpfs sizes, rlimits; set through the
     /// builder methods in `options.rs`.
-    pub(crate) sandbox: crate::options::SandboxSpec,
+    pub(crate) sandbox: crate::app::start_options::SandboxSpec,
 }
 
 /// How much a runner runs at once; jobs beyond it wait, queued, and start in
@@ -147,9 +147,9 @@ impl Default for Config {
             retention: Some(Retention::default()),
             capacity: None,
             owner_weights: Vec::new(),
-            sandbox: crate::options::SandboxSpec::default(),
-            output_cap: crate::output_log::DEFAULT_OUTPUT_CAP,
-            rootless_limits: crate::rootless::RootlessLimits::default(),
+            sandbox: crate::app::start_options::SandboxSpec::default(),
+            output_cap: crate::logs::output_log::DEFAULT_OUTPUT_CAP,
+            rootless_limits: crate::host::rootless::RootlessLimits::default(),
         }
     }
 }
@@ -274,13 +274,13 @@ impl Config {
     /// cannot be enforced because no cgroup v2 subtree with the controllers
     /// they need is delegated to the user: refuse them (the default), or run
     /// them unlimited with `limits_enforced: false` in their status.
-    pub fn rootless_limits(mut self, policy: crate::rootless::RootlessLimits) -> Self {
+    pub fn rootless_limits(mut self, policy: crate::host::rootless::RootlessLimits) -> Self {
         self.rootless_limits = policy;
         self
     }
 
     /// The policy for rootless jobs whose limits cannot be enforced.
-    pub fn rootless_limits_policy(&self) -> crate::rootless::RootlessLimits {
+    pub fn rootless_limits_policy(&self) -> crate::host::rootless::RootlessLimits {
         self.rootless_limits
     }
 

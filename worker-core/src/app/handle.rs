@@ -1,10 +1,10 @@
 //! A typed handle on one job.
 
-use crate::error::{StopError, WaitError};
-use crate::id::JobId;
+use crate::app::error::{StopError, WaitError};
 use crate::job::Job;
-use crate::launch::SupervisorProcess;
-use crate::output_log::{self, OutputRecord};
+use crate::launcher::spawn::SupervisorProcess;
+use crate::logs::output_log::{self, OutputRecord};
+use crate::model::id::JobId;
 use crate::state::{self, ExitReason, JobLock, JobPaths, JobStatus, LockAttempt, StateError};
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, OwnedFd};
@@ -56,7 +56,7 @@ impl<J: Job> JobHandle<J> {
     /// The status file cannot be read or decoded.
     pub fn status(&self) -> Result<JobStatus, StateError> {
         let status = state::read_locked(&self.paths.status())?;
-        Ok(crate::usage::with_live_usage(&self.paths, status))
+        Ok(crate::host::usage::with_live_usage(&self.paths, status))
     }
 
     /// Every output record the job has written so far, in order.
@@ -109,7 +109,7 @@ impl<J: Job> JobHandle<J> {
                     && current.supervisor_pid.is_none()
                 {
                     status = current;
-                    crate::admit::finish_unstarted(&self.paths, &mut status)
+                    crate::app::queue::finish_unstarted(&self.paths, &mut status)
                         .map_err(StopError::State)?;
                     return Ok(status);
                 }
@@ -166,7 +166,7 @@ impl<J: Job> JobHandle<J> {
             if status.state.is_finished() {
                 return Ok(status);
             }
-            crate::reconcile::reconcile(&self.paths).map_err(WaitError::State)?;
+            crate::app::reconcile::reconcile(&self.paths).map_err(WaitError::State)?;
         }
     }
 
@@ -196,7 +196,7 @@ impl<J: Job> JobHandle<J> {
                 // stopped); the 1 s re-check is a safety net.
                 let unchanged = || {
                     state::read_locked::<JobStatus>(&self.paths.status())
-                        .is_ok_and(|now| crate::admit::never_started(&now))
+                        .is_ok_and(|now| crate::app::queue::never_started(&now))
                 };
                 let recheck = std::time::Duration::from_secs(1);
                 if crate::logs::wait_for_change(self.paths.dir(), unchanged, recheck)
@@ -295,5 +295,5 @@ fn foreign_supervisor(status: &JobStatus) -> Option<OwnedFd> {
     let pidfd = crate::sys::pidfd_open(pid).ok()?;
     // Checked after opening: the pidfd pins the process, so if the start time
     // matches now, the pidfd is the supervisor's.
-    (crate::proc::start_ticks(pid) == Some(recorded_ticks)).then_some(pidfd)
+    (crate::host::proc::start_ticks(pid) == Some(recorded_ticks)).then_some(pidfd)
 }

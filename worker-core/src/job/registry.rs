@@ -5,7 +5,7 @@
 //! sandbox finds the code of a job from the name stored in its spec.
 
 use crate::job::{Job, JobContext};
-use crate::outcome::JobFailure;
+use crate::model::outcome::JobFailure;
 use linkme::distributed_slice;
 
 /// One job type, as the sandbox sees it: a name and a way to run serialized arguments.

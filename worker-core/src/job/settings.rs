@@ -1,7 +1,7 @@
 //! What a job type declares about itself: `#[job(...)]` attributes become a
 //! [`JobSettings`] constant.
 
-use crate::retry::RetryPolicy;
+use crate::model::retry::RetryPolicy;
 use std::time::Duration;
 
 /// Per-type settings, declared with `#[job(...)]` and overridable per start.

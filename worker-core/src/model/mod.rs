@@ -1,0 +1,7 @@
+//! The plain data every layer shares: job ids, limits, the retry policy, how a
+//! job ended. No I/O beyond the kernel's random source.
+
+pub(crate) mod id;
+pub(crate) mod limits;
+pub(crate) mod outcome;
+pub(crate) mod retry;

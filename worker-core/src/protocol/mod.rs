@@ -1,0 +1,8 @@
+//! What crosses a process boundary between the application, the launcher,
+//! a supervisor, the sandbox init and the job: the descriptor numbers and
+//! environment names two processes agree on, and the messages on each channel.
+//! Both sides of a boundary import this, never each other.
+
+pub(crate) mod go;
+pub(crate) mod launcher;
+pub(crate) mod report;
