@@ -1,6 +1,7 @@
 //! How a runner is set up.
 
-use crate::state::Limits;
+use crate::model::limits::Limits;
+use crate::model::sandbox::{BindMount, JobUser, NetworkMode};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,10 +30,9 @@ pub struct Config {
     capacity: Option<Capacity>,
     owner_weights: Vec<(String, std::num::NonZeroU32)>,
     output_cap: u64,
-    rootless_limits: crate::host::rootless::RootlessLimits,
-    /// Network, user, binds, root, tmpfs sizes, rlimits; set through the
-    /// builder methods in `options.rs`.
-    pub(crate) sandbox: crate::app::start_options::SandboxSpec,
+    rootless_limits: crate::model::rootless::RootlessLimits,
+    /// Network, user, binds, root, tmpfs sizes, rlimits.
+    pub(crate) sandbox: crate::model::sandbox::SandboxSpec,
 }
 
 /// How much a runner runs at once; jobs beyond it wait, queued, and start in
@@ -147,9 +147,9 @@ impl Default for Config {
             retention: Some(Retention::default()),
             capacity: None,
             owner_weights: Vec::new(),
-            sandbox: crate::app::start_options::SandboxSpec::default(),
-            output_cap: crate::logs::output_log::DEFAULT_OUTPUT_CAP,
-            rootless_limits: crate::host::rootless::RootlessLimits::default(),
+            sandbox: crate::model::sandbox::SandboxSpec::default(),
+            output_cap: crate::model::limits::DEFAULT_OUTPUT_CAP,
+            rootless_limits: crate::model::rootless::RootlessLimits::default(),
         }
     }
 }
@@ -274,13 +274,13 @@ impl Config {
     /// cannot be enforced because no cgroup v2 subtree with the controllers
     /// they need is delegated to the user: refuse them (the default), or run
     /// them unlimited with `limits_enforced: false` in their status.
-    pub fn rootless_limits(mut self, policy: crate::host::rootless::RootlessLimits) -> Self {
+    pub fn rootless_limits(mut self, policy: crate::model::rootless::RootlessLimits) -> Self {
         self.rootless_limits = policy;
         self
     }
 
     /// The policy for rootless jobs whose limits cannot be enforced.
-    pub fn rootless_limits_policy(&self) -> crate::host::rootless::RootlessLimits {
+    pub fn rootless_limits_policy(&self) -> crate::model::rootless::RootlessLimits {
         self.rootless_limits
     }
 
@@ -302,6 +302,49 @@ impl Config {
     /// The default limits.
     pub fn default_limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The network of jobs ([`NetworkMode::None`] unless set).
+    pub fn network(mut self, network: NetworkMode) -> Self {
+        self.sandbox.network = network;
+        self
+    }
+
+    /// The user jobs' code runs as ([`JobUser::NOBODY`] unless set).
+    pub fn job_user(mut self, user: JobUser) -> Self {
+        self.sandbox.user = user;
+        self
+    }
+
+    /// A bind mount every job gets.
+    pub fn bind(mut self, bind: BindMount) -> Self {
+        self.sandbox.binds.push(bind);
+        self
+    }
+
+    /// Builds every sandbox's read-only root from `dir` instead of `/`.
+    pub fn root_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.sandbox.root_dir = Some(dir.into());
+        self
+    }
+
+    /// Size of each job's `/tmp` tmpfs, in bytes (default 256 MiB); what it
+    /// holds also counts against the job's memory limit.
+    pub fn tmp_size_bytes(mut self, bytes: u64) -> Self {
+        self.sandbox.tmp_size_bytes = bytes;
+        self
+    }
+
+    /// Size of each job's `/dev/shm` tmpfs, in bytes (default 64 MiB).
+    pub fn shm_size_bytes(mut self, bytes: u64) -> Self {
+        self.sandbox.shm_size_bytes = bytes;
+        self
+    }
+
+    /// Most files a job's process may have open (`RLIMIT_NOFILE`, default 1024).
+    pub fn open_files_max(mut self, files: u64) -> Self {
+        self.sandbox.open_files_max = files;
+        self
     }
 
     /// Checks the cgroup parent: relative, and made of `[A-Za-z0-9_.-]` segments.

@@ -1,10 +1,11 @@
 //! The errors of the runner's API, one enum per operation.
 
-use crate::app::start_options::OptionsError;
 use crate::model::id::JobId;
 use crate::model::limits::LimitsError;
 use crate::model::outcome::JobFailure;
-use crate::state::{SetupFailure, StateError};
+use crate::model::outcome::SetupFailure;
+use crate::model::sandbox::OptionsError;
+use crate::state::StateError;
 use std::io;
 
 /// [`Runner::open`](crate::Runner::open) failed.

@@ -2,10 +2,12 @@
 
 use crate::app::error::{StopError, WaitError};
 use crate::job::Job;
-use crate::launcher::spawn::SupervisorProcess;
+use crate::launcher::SupervisorProcess;
 use crate::logs::output_log::{self, OutputRecord};
+use crate::logs::{LogOptions, Logs};
 use crate::model::id::JobId;
-use crate::state::{self, ExitReason, JobLock, JobPaths, JobStatus, LockAttempt, StateError};
+use crate::model::outcome::ExitReason;
+use crate::state::{self, JobLock, JobPaths, JobStatus, LockAttempt, StateError};
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
@@ -68,6 +70,22 @@ impl<J: Job> JobHandle<J> {
         output_log::read_all(&self.paths.output())
     }
 
+    /// The job's output as an async stream of records, from the first byte, live,
+    /// until the job has ended and everything is delivered. See [`Logs`].
+    ///
+    /// Any number of readers may read at once; none slows the job.
+    pub fn logs(&self) -> Logs {
+        self.logs_with(LogOptions::default())
+    }
+
+    /// The job's output, read as `options` say: from the end or the last lines,
+    /// and following or not. See [`LogOptions`].
+    ///
+    /// An error opening the reader comes as the stream's only item.
+    pub fn logs_with(&self, options: LogOptions) -> Logs {
+        Logs::open_paths(self.id.clone(), self.paths.clone(), options).unwrap_or_else(Logs::failed)
+    }
+
     /// Waits for the job to end and returns its typed output.
     ///
     /// Idempotent: once the job has ended, every call returns the same answer.
@@ -99,15 +117,13 @@ impl<J: Job> JobHandle<J> {
             StopError::State(StateError::io("create", self.paths.stop_request(), source))
         })?;
         let mut status = self.status().map_err(StopError::State)?;
-        if status.state == crate::state::JobState::Queued && status.supervisor_pid.is_none() {
+        if status.never_started() {
             // Still queued: whoever takes its lock first decides; if we do, it
             // ends here without ever running.
             if let Ok(LockAttempt::Taken(_lock)) = JobLock::try_take(&self.paths) {
                 let current: JobStatus =
                     state::read_locked(&self.paths.status()).map_err(StopError::State)?;
-                if current.state == crate::state::JobState::Queued
-                    && current.supervisor_pid.is_none()
-                {
+                if current.never_started() {
                     status = current;
                     crate::app::queue::finish_unstarted(&self.paths, &mut status)
                         .map_err(StopError::State)?;
@@ -196,7 +212,7 @@ impl<J: Job> JobHandle<J> {
                 // stopped); the 1 s re-check is a safety net.
                 let unchanged = || {
                     state::read_locked::<JobStatus>(&self.paths.status())
-                        .is_ok_and(|now| crate::app::queue::never_started(&now))
+                        .is_ok_and(|now| now.never_started())
                 };
                 let recheck = std::time::Duration::from_secs(1);
                 if crate::logs::wait_for_change(self.paths.dir(), unchanged, recheck)

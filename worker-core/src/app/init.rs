@@ -2,13 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set in a supervisor's environment by the launcher; names the role.
-pub(crate) const ROLE_ENV: &str = "WORKERNATOR_ROLE";
-/// Set in a supervisor's environment by the launcher; the job's directory.
-pub(crate) const JOB_DIR_ENV: &str = "WORKERNATOR_JOB_DIR";
-pub(crate) const SUPERVISOR_ROLE: &str = "supervisor";
-/// The role of a runner's launcher, which forks supervisors.
-pub(crate) const LAUNCHER_ROLE: &str = "launcher";
+use crate::protocol::handoff::{JOB_DIR_ENV, LAUNCHER_ROLE, ROLE_ENV, SUPERVISOR_ROLE};
 
 static INIT_CALLED: AtomicBool = AtomicBool::new(false);
 

@@ -11,11 +11,9 @@
 //! due meanwhile starts on open.
 
 use crate::admission::{Capacity, Millis, Request, Scheduler, SystemClock};
-use crate::launcher::spawn::{self as launch, SupervisorProcess};
+use crate::launcher::{self as launch, SupervisorProcess};
 use crate::model::id::JobId;
-use crate::state::{
-    self, JobLock, JobPaths, JobState, JobStatus, LockAttempt, StateDir, StateError,
-};
+use crate::state::{self, JobLock, JobPaths, JobStatus, LockAttempt, StateDir, StateError};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -101,7 +99,7 @@ impl Admission {
         self.scheduler().finished(id);
         let paths = state.job(id);
         match state::read_locked::<JobStatus>(&paths.status()) {
-            Ok(status) if never_started(&status) => {}
+            Ok(status) if status.never_started() => {}
             _ => return,
         }
         if our_supervisor {
@@ -109,7 +107,7 @@ impl Admission {
                 &paths,
                 "its supervisor exited before starting it (see supervisor.log in the job's directory)",
             ) {
-                tracing::warn!(job = %id, error = %crate::supervisor::error_chain(&error), "cannot record a job as lost");
+                tracing::warn!(job = %id, error = %crate::sys::error_chain(&error), "cannot record a job as lost");
             }
             return;
         }
@@ -178,13 +176,13 @@ impl Admission {
                         self.scheduler().finished(&admitted.id);
                     }
                     Err(error) => {
-                        tracing::warn!(job = %admitted.id, error = %crate::supervisor::error_chain(&error), "cannot start queued job");
+                        tracing::warn!(job = %admitted.id, error = %crate::sys::error_chain(&error), "cannot start queued job");
                         self.scheduler().finished(&admitted.id);
                     }
                 }
             }
             let mut timeout = self.scheduler().next_wakeup().map(|due| {
-                let now = Millis(crate::state::Timestamp::now().as_millis());
+                let now = Millis(crate::model::time::Timestamp::now().as_millis());
                 Duration::from_millis(due.0.saturating_sub(now.0))
             });
             // Our own supervisors wake the poll through their pidfds; only jobs
@@ -236,7 +234,7 @@ fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Launch, StateError> 
         LockAttempt::Missing => return Ok(Launch::Gone),
     };
     let mut status: JobStatus = state::read_locked(&paths.status())?;
-    if !never_started(&status) {
+    if !status.never_started() {
         return Ok(Launch::Gone);
     }
     if paths.stop_request().exists() {
@@ -259,16 +257,11 @@ fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Launch, StateError> 
     Ok(Launch::Started(child))
 }
 
-/// Queued, and no supervisor has ever announced itself for it.
-pub(crate) fn never_started(status: &JobStatus) -> bool {
-    status.state == JobState::Queued && status.supervisor_pid.is_none()
-}
-
 /// Ends a queued job that never ran as stopped. The caller holds its lock.
 pub(crate) fn finish_unstarted(paths: &JobPaths, status: &mut JobStatus) -> Result<(), StateError> {
     status.waiting = None;
     status.next_attempt_at = None;
-    status.finish(crate::state::ExitReason::Stopped);
+    status.finish(crate::model::outcome::ExitReason::Stopped);
     state::write_in_place(&paths.status(), status)?;
     // Emptied, not removed (it never ran, so it is empty): no inode freed.
     let _ = paths.empty_work();
@@ -280,7 +273,7 @@ pub(crate) fn finish_unstarted(paths: &JobPaths, status: &mut JobStatus) -> Resu
 pub(crate) fn stored_requests(
     state: &StateDir,
     ids: &[JobId],
-) -> Vec<(crate::state::Timestamp, JobId, Request)> {
+) -> Vec<(crate::model::time::Timestamp, JobId, Request)> {
     let mut requests: Vec<_> = ids
         .iter()
         .filter_map(|id| {

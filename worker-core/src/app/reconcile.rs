@@ -2,8 +2,9 @@
 //! supervisor is gone is marked lost, and what is left of it is killed and removed.
 
 use crate::model::id::JobId;
+use crate::model::outcome::ExitReason;
 use crate::state::{
-    self, ExitReason, JobLock, JobPaths, JobSpec, JobStatus, LockAttempt, StateDir, StateError,
+    self, JobLock, JobPaths, JobSpec, JobStatus, LockAttempt, StateDir, StateError,
 };
 use std::fs;
 use std::io;
@@ -66,7 +67,7 @@ pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {
             paths.clear_active()?;
             return Ok(Reconciled::Finished);
         }
-        if status.state == crate::state::JobState::Queued && status.supervisor_pid.is_none() {
+        if status.never_started() {
             // Waiting for admission: no supervisor yet, by design.
             return Ok(Reconciled::Queued);
         }
@@ -112,7 +113,7 @@ pub(crate) fn mark_unstarted_lost(paths: &JobPaths, reason: &str) -> Result<(), 
         LockAttempt::Held | LockAttempt::Missing => return Ok(()),
     };
     let status: JobStatus = state::read_locked(&paths.status())?;
-    if !crate::app::queue::never_started(&status) {
+    if !status.never_started() {
         return Ok(());
     }
     let spec: JobSpec = state::read_json(&paths.spec())?;
@@ -132,9 +133,9 @@ fn mark_lost(
     let mut reason = reason.to_owned();
     // A rootless job without a cgroup died with its supervisor (its sandbox's
     // init has a parent-death signal, and takes its pid namespace with it).
-    let cgroup = match crate::host::rootless::without_cgroup(spec) {
+    let cgroup = match crate::host::cgroup::without_cgroup(spec) {
         true => Ok(None),
-        false => crate::host::rootless::cgroup_root(spec)
+        false => crate::host::cgroup::cgroup_root(spec)
             .and_then(|root| root.open(&spec.cgroup_parent, spec.id.as_str())),
     };
     match cgroup {
@@ -142,14 +143,14 @@ fn mark_lost(
             if let Err(error) = cgroup.kill_all().and_then(|()| cgroup.remove()) {
                 reason.push_str(&format!(
                     "; cleaning up its cgroup failed: {}",
-                    crate::supervisor::error_chain(&error)
+                    crate::sys::error_chain(&error)
                 ));
             }
         }
         Ok(None) => {}
         Err(error) => reason.push_str(&format!(
             "; its cgroup could not be checked: {}",
-            crate::supervisor::error_chain(&error)
+            crate::sys::error_chain(&error)
         )),
     }
     if !spec.keep_work_dir {

@@ -4,7 +4,9 @@
 
 use crate::app::handle::JobHandle;
 use crate::job::Job;
-use crate::state::{self, ExitReason, JobSpec, JobStatus, Limits, StateError};
+use crate::model::limits::Limits;
+use crate::model::outcome::ExitReason;
+use crate::state::{self, JobSpec, JobStatus, StateError};
 
 impl<J: Job> JobHandle<J> {
     /// The job value it was started with, as recorded when it was started.
@@ -82,9 +84,10 @@ impl<J: Job> JobHandle<J> {
 mod tests {
     use crate::job::{Job, JobContext, JobError, Run};
     use crate::model::id::JobId;
-    use crate::state::{
-        self, ExitReason, JobSpec, JobStatus, Limits, StateDir, StateError, Timestamp,
-    };
+    use crate::model::limits::Limits;
+    use crate::model::outcome::ExitReason;
+    use crate::model::time::Timestamp;
+    use crate::state::{self, JobSpec, JobStatus, StateDir, StateError};
     use crate::{JobHandle, JobSettings};
     use serde::{Deserialize, Serialize};
 

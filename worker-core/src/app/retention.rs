@@ -28,7 +28,7 @@ pub(crate) fn prune(state: &StateDir, retention: Retention) -> Result<usize, Sta
         let name = entry.file_name();
         if name
             .to_str()
-            .and_then(|name| name.parse::<crate::JobId>().ok())
+            .and_then(|name| name.parse::<crate::model::id::JobId>().ok())
             .is_none()
         {
             continue;
@@ -82,8 +82,8 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn finished_job(state: &StateDir, age: Duration) -> crate::JobId {
-        let id = crate::JobId::generate().unwrap();
+    fn finished_job(state: &StateDir, age: Duration) -> crate::model::id::JobId {
+        let id = crate::model::id::JobId::generate().unwrap();
         let dir = state.jobs_dir().join(id.as_str());
         fs::create_dir(&dir).unwrap();
         let status = fs::File::create(dir.join("status.json")).unwrap();
@@ -130,10 +130,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = StateDir::open(dir.path()).unwrap();
         // Mid-creation: the directory and its lock, no active marker yet.
-        let new = crate::JobId::generate().unwrap();
+        let new = crate::model::id::JobId::generate().unwrap();
         fs::create_dir(state.job(&new).dir()).unwrap();
         fs::write(state.job(&new).dir().join("lock"), b"").unwrap();
-        let abandoned = crate::JobId::generate().unwrap();
+        let abandoned = crate::model::id::JobId::generate().unwrap();
         fs::create_dir(state.job(&abandoned).dir()).unwrap();
         fs::File::open(state.job(&abandoned).dir())
             .unwrap()

@@ -5,12 +5,15 @@ use crate::app::error::{AttachError, ListError, OpenError, StartError};
 use crate::app::handle::JobHandle;
 use crate::app::init as role;
 use crate::app::reconcile;
+use crate::app::start_options::StartOptions;
 use crate::job::Job;
 use crate::job::registry;
 use crate::launcher::LauncherClient;
-use crate::launcher::spawn::{self as launch, Started, SupervisorProcess};
+use crate::launcher::{self as launch, Started, SupervisorProcess};
+use crate::logs::{LogError, LogOptions, Logs};
 use crate::model::id::JobId;
-use crate::state::{self, JobLock, JobSpec, JobState, JobStatus, StateDir, StateError, Timestamp};
+use crate::model::time::Timestamp;
+use crate::state::{self, JobLock, JobSpec, JobState, JobStatus, StateDir, StateError};
 use crate::sys::crash;
 use std::os::fd::AsFd;
 use std::path::PathBuf;
@@ -144,13 +147,13 @@ impl Runner {
                 Ok(reconcile::Reconciled::Live) => live.push(id),
                 Ok(_) => {}
                 Err(error) => {
-                    tracing::warn!(job = %id, error = %crate::supervisor::error_chain(&error), "cannot reconcile job");
+                    tracing::warn!(job = %id, error = %crate::sys::error_chain(&error), "cannot reconcile job");
                 }
             }
         }
         if let Some(retention) = config.retention_policy() {
             if let Err(error) = crate::app::retention::prune(&state, retention) {
-                tracing::warn!(error = %crate::supervisor::error_chain(&error), "cannot prune finished jobs");
+                tracing::warn!(error = %crate::sys::error_chain(&error), "cannot prune finished jobs");
             }
         }
         let own_pidfd = if config.ties_jobs_to_application() {
@@ -243,13 +246,69 @@ impl Runner {
         self.start_with(job, crate::app::start_options::StartOptions::default())
     }
 
+    /// Starts `job` like [`Runner::start`], with `options` overriding the
+    /// runner's configuration for this job.
+    ///
+    /// ```no_run
+    /// # use workernator::{Job, JobContext, JobError, Run, Runner, Config, Limits, StartOptions};
+    /// # use serde::{Deserialize, Serialize};
+    /// # /// Sleeps.
+    /// # #[derive(Job, Serialize, Deserialize)]
+    /// # struct Nap;
+    /// # impl Run for Nap {
+    /// #     type Output = ();
+    /// #     fn run(self, _ctx: &JobContext) -> Result<(), JobError> { Ok(()) }
+    /// # }
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # workernator::init();
+    /// let runner = Runner::open(Config::default())?;
+    /// let small = StartOptions::new().limits(Limits::default().memory_max_bytes(32 << 20));
+    /// let job = runner.start_with(Nap, small)?;
+    /// # let _ = job;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Runner::start`]; also [`StartError::Limits`] for limits that make
+    /// no sense or that this host cannot enforce, and [`StartError::Options`]
+    /// for sandbox settings that make no sense. Nothing is started then.
+    pub fn start_with<J: Job>(
+        &self,
+        job: J,
+        options: StartOptions,
+    ) -> Result<JobHandle<J>, StartError> {
+        // As `start_resolved` checks again: these come first, whatever the options.
+        if !crate::app::init::init_called() {
+            return Err(StartError::InitNotCalled);
+        }
+        if crate::app::init::inside_workernator() {
+            return Err(StartError::InsideSupervisor);
+        }
+        let schedule = options.schedule(&J::SETTINGS);
+        let (limits, mut sandbox) = options.resolve(self.config(), &J::SETTINGS);
+        limits.validate().map_err(StartError::Limits)?;
+        sandbox.validate().map_err(StartError::Options)?;
+        let cgroup_parent = self.config().cgroup_parent_path();
+        if crate::host::rootless::needed() {
+            let policy = self.config().rootless_limits_policy();
+            let rootless = crate::host::rootless::plan(cgroup_parent, policy, &limits);
+            sandbox.rootless = Some(rootless.map_err(StartError::Limits)?);
+        } else {
+            crate::host::cgroup::check_enforceable(cgroup_parent, &limits)
+                .map_err(StartError::Limits)?;
+        }
+        self.start_resolved(job, limits, sandbox, schedule)
+    }
+
     /// Starts `job` with limits and a sandbox already resolved and validated
     /// (by [`Runner::start_with`]).
     pub(crate) fn start_resolved<J: Job>(
         &self,
         job: J,
         limits: crate::model::limits::Limits,
-        sandbox: crate::app::start_options::SandboxSpec,
+        sandbox: crate::model::sandbox::SandboxSpec,
         schedule: crate::app::start_options::Schedule,
     ) -> Result<JobHandle<J>, StartError> {
         if !role::init_called() {
@@ -467,6 +526,25 @@ impl Runner {
         Ok(JobHandle::new(id.clone(), paths, supervisor))
     }
 
+    /// The output of job `id` in this runner's state directory, started by this
+    /// process or any other, from the first byte, live. See [`Logs`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Logs::open`].
+    pub fn logs(&self, id: &JobId) -> Result<Logs, LogError> {
+        self.logs_with(id, LogOptions::default())
+    }
+
+    /// The output of job `id`, read as `options` say. See [`LogOptions`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Logs::open`].
+    pub fn logs_with(&self, id: &JobId, options: LogOptions) -> Result<Logs, LogError> {
+        Logs::open_paths(id.clone(), self.job_paths(id), options)
+    }
+
     /// The status of every job in the state directory, optionally only those in
     /// `state`. Jobs whose files are corrupt are listed as such, with the path.
     ///
@@ -523,7 +601,7 @@ impl Runner {
                         listed.push(ListedJob::Corrupt {
                             id: id.clone(),
                             path,
-                            error: crate::supervisor::error_chain(&error),
+                            error: crate::sys::error_chain(&error),
                         });
                     }
                 }
@@ -589,7 +667,8 @@ impl Drop for RunnerInner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{ExitReason, write_json_atomic};
+    use crate::model::outcome::ExitReason;
+    use crate::state::write_json_atomic;
 
     #[test]
     fn list_reads_thousands_of_jobs_over_threads_in_directory_order() {

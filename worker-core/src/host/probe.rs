@@ -101,7 +101,7 @@ pub fn probe() -> HostSupport {
     };
     let (delegated_cgroup, delegation_missing) = match Delegation::find() {
         Ok(delegation) => (Some(delegated_support(&delegation)), None),
-        Err(error) => (None, Some(crate::supervisor::error_chain(&error))),
+        Err(error) => (None, Some(crate::sys::error_chain(&error))),
     };
     HostSupport {
         kernel_release: nix::sys::utsname::uname()

@@ -1,7 +1,8 @@
 //! A job's resource usage, from its cgroup's accounting: final in the status
 //! once the job ended, read live while it runs.
 
-use crate::state::{self, JobPaths, JobSpec, JobState, JobStatus, ResourceUsage, Timestamp};
+use crate::model::time::Timestamp;
+use crate::state::{self, JobPaths, JobSpec, JobState, JobStatus, ResourceUsage};
 use worker_isolate::cgroup::CgroupUsage;
 
 /// The status's view of a cgroup's accounting, with the wall-clock time
@@ -39,10 +40,10 @@ pub(crate) fn with_live_usage(paths: &JobPaths, mut status: JobStatus) -> JobSta
 
 fn live_usage(paths: &JobPaths, started: Option<Timestamp>) -> Option<ResourceUsage> {
     let spec: JobSpec = state::read_json(&paths.spec()).ok()?;
-    if crate::host::rootless::without_cgroup(&spec) {
+    if crate::host::cgroup::without_cgroup(&spec) {
         return None;
     }
-    let cgroup = crate::host::rootless::cgroup_root(&spec)
+    let cgroup = crate::host::cgroup::cgroup_root(&spec)
         .ok()?
         .open(&spec.cgroup_parent, spec.id.as_str())
         .ok()??;

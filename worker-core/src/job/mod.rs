@@ -3,6 +3,8 @@
 pub(crate) mod registry;
 pub(crate) mod settings;
 
+use settings::JobSettings;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -22,7 +24,7 @@ pub trait Job: Run + Serialize + DeserializeOwned + Send + 'static {
     /// Network, retries and timeout of jobs of this type, from `#[job(...)]`:
     /// `network = "host"`, `max_attempts = 5`, `backoff = "500ms"`,
     /// `max_backoff = "1m"`, `timeout = "30s"`.
-    const SETTINGS: crate::JobSettings = crate::JobSettings::DEFAULT;
+    const SETTINGS: JobSettings = JobSettings::DEFAULT;
 }
 
 /// The work of a job: what runs inside the sandbox.

@@ -9,7 +9,10 @@
 //! closed in the launcher right after the fork, and a supervisor depends on
 //! nothing about its parent.
 
-use crate::launcher::spawn::SUPERVISOR_SIGNALS;
+use crate::protocol::handoff::{
+    APPLICATION_FD, DONE_FD, LOCK_FD, NETWORK_NAMESPACE_FD, ROOT_TEMPLATE_FD, SOCKET_FD,
+    SUPERVISOR_SIGNALS,
+};
 use crate::protocol::launcher as wire;
 use crate::sys::{Forked, fork_single_threaded};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -19,9 +22,6 @@ use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use std::os::fd::{AsFd, BorrowedFd, IntoRawFd, OwnedFd};
 use std::path::Path;
-
-/// Descriptor number of the launcher's socket, as it is started.
-pub(crate) const SOCKET_FD: i32 = 3;
 
 /// The signals a supervisor blocks that the launcher itself leaves to their
 /// default action (SIGCHLD stays blocked: the launcher reads it from a signalfd).
@@ -266,7 +266,7 @@ fn fork_supervisor(
 
 /// The child: becomes what a spawned supervisor is (own session, stderr to
 /// the job's supervisor.log, lock on 3, application pidfd on 4), plus what
-/// only the launcher hands over (see `sys::ForkedFds`), and no other
+/// only the launcher hands over (see `protocol::handoff`), and no other
 /// descriptor; then runs the supervisor and exits.
 fn become_supervisor(
     request: wire::StartRequest,
@@ -280,15 +280,24 @@ fn become_supervisor(
         application,
     } = request;
     let _ = nix::unistd::setsid();
-    let fds = crate::sys::ForkedFds {
-        lock: lock.into_raw_fd(),
-        application: application.map(IntoRawFd::into_raw_fd),
-        stderr: open_log(&job_dir).into_raw_fd(),
-        network_namespace: network_namespace.map(IntoRawFd::into_raw_fd),
-        root_template: root_template.map(IntoRawFd::into_raw_fd),
-        done: done.into_raw_fd(),
-    };
-    if let Err(error) = crate::sys::arrange_forked_fds(fds) {
+    // Where each descriptor goes (see protocol::handoff); descriptors 0 and 1
+    // stay as they are (the launcher's, /dev/null).
+    let mut moves = vec![
+        (lock.into_raw_fd(), LOCK_FD),
+        (open_log(&job_dir).into_raw_fd(), libc::STDERR_FILENO),
+        (done.into_raw_fd(), DONE_FD),
+    ];
+    for (fd, target) in [
+        (application.map(IntoRawFd::into_raw_fd), APPLICATION_FD),
+        (
+            network_namespace.map(IntoRawFd::into_raw_fd),
+            NETWORK_NAMESPACE_FD,
+        ),
+        (root_template.map(IntoRawFd::into_raw_fd), ROOT_TEMPLATE_FD),
+    ] {
+        moves.extend(fd.map(|fd| (fd, target)));
+    }
+    if let Err(error) = crate::sys::arrange_fds(&moves) {
         eprintln!("workernator launcher: cannot hand the supervisor its descriptors: {error}");
         std::process::exit(1);
     }
@@ -297,11 +306,9 @@ fn become_supervisor(
     let code = crate::supervisor::run_with(
         job_dir,
         crate::supervisor::Handed {
-            network_namespace: crate::sys::inherited_fd(
-                crate::launcher::spawn::NETWORK_NAMESPACE_FD,
-            ),
-            root_template: crate::sys::inherited_fd(crate::launcher::spawn::ROOT_TEMPLATE_FD),
-            done: crate::sys::inherited_fd(crate::launcher::spawn::DONE_FD),
+            network_namespace: crate::sys::inherited_fd(NETWORK_NAMESPACE_FD),
+            root_template: crate::sys::inherited_fd(ROOT_TEMPLATE_FD),
+            done: crate::sys::inherited_fd(DONE_FD),
         },
     );
     std::process::exit(code)

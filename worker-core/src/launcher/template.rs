@@ -56,7 +56,7 @@ impl TemplateSlot {
         let Some(plan) = self
             .state_dir
             .as_deref()
-            .map(crate::supervisor::template_rootfs_plan)
+            .map(crate::sandbox::rootfs::template_rootfs_plan)
         else {
             return;
         };
@@ -85,7 +85,7 @@ impl TemplateSlot {
         if !self.enabled {
             return None;
         }
-        let state_dir = crate::supervisor::state_dir_of(job_dir)?;
+        let state_dir = crate::sandbox::rootfs::state_dir_of(job_dir)?;
         match &self.state_dir {
             None => self.state_dir = Some(state_dir.to_owned()),
             Some(known) if known != state_dir => return None,

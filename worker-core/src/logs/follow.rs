@@ -15,7 +15,7 @@
 use super::LogError;
 use super::hub::{Interest, Subscription};
 use crate::model::id::JobId;
-use crate::state::{self, JobPaths, JobState, JobStatus, StateError};
+use crate::state::{self, JobPaths, JobStatus, StateError};
 use std::future::Future;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -128,7 +128,7 @@ pub(super) fn job_ended(id: &JobId, paths: &JobPaths) -> Result<bool, LogError> 
     // supervisor), except while a job waits for admission (queued, no pid):
     // otherwise nobody holding it means the supervisor (or the starter) died. A
     // supervisor may record its pid only once the job runs, or at its end.
-    let waiting_for_admission = status.state == JobState::Queued && status.supervisor_pid.is_none();
+    let waiting_for_admission = status.never_started();
     Ok(!waiting_for_admission && !lock_held(&paths.lock(), status.supervisor_pid))
 }
 
@@ -153,7 +153,7 @@ fn lock_held(path: &Path, supervisor: Option<i32>) -> bool {
         nix::sys::stat::minor(meta.dev()),
     );
     if let Some(pid) = supervisor {
-        let fdinfo = format!("/proc/{pid}/fdinfo/{}", crate::launcher::spawn::LOCK_FD);
+        let fdinfo = format!("/proc/{pid}/fdinfo/{}", crate::protocol::handoff::LOCK_FD);
         if std::fs::read_to_string(fdinfo).is_ok_and(|info| fdinfo_holds(&info, device, meta.ino()))
         {
             return true;

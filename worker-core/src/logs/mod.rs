@@ -19,9 +19,6 @@ mod tail;
 
 pub use lines::{Lines, MAX_LINE_LEN, OutputLine};
 
-use crate::app::handle::JobHandle;
-use crate::app::runner::Runner;
-use crate::job::Job;
 use crate::logs::output_log::{CorruptLog, OutputRecord};
 use crate::model::id::JobId;
 use crate::state::{JobPaths, StateError};
@@ -295,6 +292,14 @@ impl Logs {
         })
     }
 
+    /// A stream whose only item is `error`: for an opening that failed
+    /// where the caller wants a stream anyway.
+    pub(crate) fn failed(error: LogError) -> Logs {
+        Logs {
+            state: State::Failed(error),
+        }
+    }
+
     /// The next record, or `None` once the job has ended and every record was
     /// delivered (for a snapshot: at the end of what was written). Cancel safe.
     ///
@@ -469,54 +474,14 @@ impl Reader {
     }
 }
 
-impl<J: Job> JobHandle<J> {
-    /// The job's output as an async stream of records, from the first byte, live,
-    /// until the job has ended and everything is delivered. See [`Logs`].
-    ///
-    /// Any number of readers may read at once; none slows the job.
-    pub fn logs(&self) -> Logs {
-        self.logs_with(LogOptions::default())
-    }
-
-    /// The job's output, read as `options` say: from the end or the last lines,
-    /// and following or not. See [`LogOptions`].
-    ///
-    /// An error opening the reader comes as the stream's only item.
-    pub fn logs_with(&self, options: LogOptions) -> Logs {
-        Logs::open_paths(self.id.clone(), self.paths.clone(), options).unwrap_or_else(|error| {
-            Logs {
-                state: State::Failed(error),
-            }
-        })
-    }
-}
-
-impl Runner {
-    /// The output of job `id` in this runner's state directory, started by this
-    /// process or any other, from the first byte, live. See [`Logs`].
-    ///
-    /// # Errors
-    ///
-    /// As [`Logs::open`].
-    pub fn logs(&self, id: &JobId) -> Result<Logs, LogError> {
-        self.logs_with(id, LogOptions::default())
-    }
-
-    /// The output of job `id`, read as `options` say. See [`LogOptions`].
-    ///
-    /// # Errors
-    ///
-    /// As [`Logs::open`].
-    pub fn logs_with(&self, id: &JobId, options: LogOptions) -> Result<Logs, LogError> {
-        Logs::open_paths(id.clone(), self.job_paths(id), options)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::output_log::{DEFAULT_OUTPUT_CAP, OutputLogWriter, OutputStream};
-    use crate::state::{ExitReason, JobStatus, Timestamp, write_in_place};
+    use crate::logs::output_log::{OutputLogWriter, OutputStream};
+    use crate::model::limits::DEFAULT_OUTPUT_CAP;
+    use crate::model::outcome::ExitReason;
+    use crate::model::time::Timestamp;
+    use crate::state::{JobStatus, write_in_place};
 
     struct FakeJob {
         _dir: tempfile::TempDir,

@@ -66,9 +66,6 @@ pub(crate) const HEADER_LEN: usize = 16;
 /// is corrupt. The supervisor writes records of at most its read chunk (256 KiB).
 pub(crate) const MAX_RECORD_LEN: usize = 16 << 20;
 
-/// How much of a job's own output (stdout and stderr bytes) a log keeps by default.
-pub const DEFAULT_OUTPUT_CAP: u64 = 1 << 30;
-
 /// Space set aside for the log's failure notice, given back once it is written
 /// when the disk fills, so that the status and the result can still be written.
 /// Kept claimed past the log's end (`fallocate`, keeping the size) where the
@@ -477,6 +474,7 @@ pub(crate) fn read_all(path: &Path) -> io::Result<Vec<OutputRecord>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::limits::DEFAULT_OUTPUT_CAP;
 
     #[test]
     fn records_round_trip_binary_bytes() {

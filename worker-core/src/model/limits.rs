@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use worker_isolate::cgroup::{CgroupError, CgroupLimits, IoDeviceLimit};
 
+/// How much of a job's own output (stdout and stderr bytes) a log keeps by default.
+pub const DEFAULT_OUTPUT_CAP: u64 = 1 << 30;
+
 /// Where the kernel lists block devices by `major:minor`.
 const SYS_DEV_BLOCK: &str = "/sys/dev/block";
 

@@ -5,3 +5,6 @@ pub(crate) mod id;
 pub(crate) mod limits;
 pub(crate) mod outcome;
 pub(crate) mod retry;
+pub(crate) mod rootless;
+pub(crate) mod sandbox;
+pub(crate) mod time;

@@ -9,7 +9,7 @@
 //! [`RetryPolicy::retry_oom`] says otherwise; a timeout is permanent unless
 //! [`RetryPolicy::retry_timeout`] says otherwise.
 
-use crate::state::ExitReason;
+use crate::model::outcome::ExitReason;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 

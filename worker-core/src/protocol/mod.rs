@@ -4,5 +4,7 @@
 //! Both sides of a boundary import this, never each other.
 
 pub(crate) mod go;
+pub(crate) mod handoff;
 pub(crate) mod launcher;
 pub(crate) mod report;
+pub(crate) mod result;

@@ -4,7 +4,6 @@
 //! serialize; each message is written with one `write`, and small enough
 //! (under `PIPE_BUF`) to arrive whole.
 
-use crate::state::SetupFailure;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
@@ -12,7 +11,16 @@ use std::io::Write;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum SandboxReport {
     /// A setup step failed; the sandbox exits next.
-    SetupFailed(SetupFailure),
+    SetupFailed {
+        /// What was being done, e.g. "mount proc on".
+        step: String,
+        /// The path it was done to.
+        path: String,
+        /// The system error number, if the kernel refused.
+        errno: Option<i32>,
+        /// The system error as text.
+        message: String,
+    },
     /// The job's process runs, with this pid inside the sandbox.
     JobStarted { pid: i32 },
     /// The job's process exited with this code.
@@ -40,8 +48,13 @@ impl<W: Write> ReportSender<W> {
         ReportSender { sink }
     }
 
-    pub(crate) fn setup_failed(&mut self, failure: SetupFailure) {
-        self.send(&SandboxReport::SetupFailed(failure));
+    pub(crate) fn setup_failed(&mut self, error: &worker_isolate::SetupError) {
+        self.send(&SandboxReport::SetupFailed {
+            step: error.step.to_owned(),
+            path: error.path.display().to_string(),
+            errno: error.source.raw_os_error(),
+            message: error.source.to_string(),
+        });
     }
 
     pub(crate) fn job_started(&mut self, pid: i32) {
@@ -76,12 +89,12 @@ impl<W: Write> ReportSender<W> {
         };
         if body.len() > MAX_REPORT {
             // Only a setup failure carries text; keep it within one atomic write.
-            body = serde_json::to_vec(&SandboxReport::SetupFailed(SetupFailure {
+            body = serde_json::to_vec(&SandboxReport::SetupFailed {
                 step: "report".into(),
                 path: String::new(),
                 errno: None,
                 message: "setup failure message too long".into(),
-            }))
+            })
             .unwrap_or_default();
         }
         let mut frame = Vec::with_capacity(4 + body.len());
@@ -137,11 +150,10 @@ mod tests {
         {
             let mut sender = ReportSender::new(&mut wire);
             sender.job_started(2);
-            sender.setup_failed(SetupFailure {
-                step: "mount proc on".into(),
+            sender.setup_failed(&worker_isolate::SetupError {
+                step: "mount proc on",
                 path: "/proc".into(),
-                errno: Some(1),
-                message: "Operation not permitted".into(),
+                source: std::io::Error::from_raw_os_error(1),
             });
             sender.job_signaled(9);
             sender.progress(3, Some(10), &"é".repeat(5000));

@@ -7,8 +7,7 @@
 use crate::job::JobContext;
 use crate::job::registry::JobEntry;
 use crate::protocol::report::ReportSender;
-use crate::state::SetupFailure;
-use crate::supervisor::verdict::{RESULT_ERROR, RESULT_OK, RESULT_PANIC};
+use crate::protocol::result::{RESULT_ERROR, RESULT_OK, RESULT_PANIC};
 use crate::sys::{Forked, fork_single_threaded};
 use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::sys::wait::{WaitStatus, waitpid};
@@ -216,12 +215,7 @@ fn redirect_stdio(stdout: OwnedFd, stderr: OwnedFd) -> Result<(), SetupError> {
 }
 
 fn report_setup_failure<W: Write>(reports: &mut ReportSender<W>, error: &SetupError) {
-    reports.setup_failed(SetupFailure {
-        step: error.step.to_owned(),
-        path: error.path.display().to_string(),
-        errno: error.source.raw_os_error(),
-        message: error.source.to_string(),
-    });
+    reports.setup_failed(error);
 }
 
 fn report_and_exit<W: Write>(reports: &mut ReportSender<W>, error: SetupError) -> ! {

@@ -25,9 +25,5 @@ pub(crate) use files::{read_json, write_json_atomic, write_new};
 pub(crate) use in_place::{read_locked, write_in_place};
 pub(crate) use layout::{JobPaths, SUPERVISOR_LOG, StateDir};
 pub(crate) use lock::{JobLock, LockAttempt};
-pub use spec::Limits;
 pub(crate) use spec::{CgroupLayout, JobSpec};
-pub use status::{
-    AttemptRecord, ExitReason, JobState, JobStatus, Progress, ResourceUsage, RunsAs, SetupFailure,
-    Timestamp,
-};
+pub use status::{AttemptRecord, JobState, JobStatus, Progress, ResourceUsage, RunsAs};

@@ -1,8 +1,8 @@
 //! What a job is: written once by the starter, read by the supervisor.
 
-use super::Timestamp;
 use crate::model::id::JobId;
-pub use crate::model::limits::Limits;
+use crate::model::limits::Limits;
+use crate::model::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -44,7 +44,7 @@ pub(crate) struct JobSpec {
     pub(crate) request: crate::admission::Request,
     /// Network, user, mounts and rlimits of the sandbox.
     #[serde(default)]
-    pub(crate) sandbox: crate::app::start_options::SandboxSpec,
+    pub(crate) sandbox: crate::model::sandbox::SandboxSpec,
     pub(crate) attempt: u32,
     pub(crate) created_at: Timestamp,
     /// Most bytes of the job's stdout and stderr its log keeps.
@@ -103,7 +103,7 @@ impl CgroupLayout {
 }
 
 fn default_output_cap() -> u64 {
-    crate::logs::output_log::DEFAULT_OUTPUT_CAP
+    crate::model::limits::DEFAULT_OUTPUT_CAP
 }
 
 impl JobSpec {

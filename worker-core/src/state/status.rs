@@ -1,39 +1,9 @@
 //! Where a job is: rewritten (see the `in_place` module) as it moves on.
 
 use crate::model::id::JobId;
-use crate::model::outcome::JobFailure;
+use crate::model::outcome::ExitReason;
+use crate::model::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// A point in time, as milliseconds since the Unix epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Timestamp(u64);
-
-impl Timestamp {
-    /// Now, by the system clock.
-    pub fn now() -> Timestamp {
-        let since_epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO);
-        Timestamp(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
-    }
-
-    /// The time `millis` milliseconds after the Unix epoch.
-    pub const fn from_millis(millis: u64) -> Timestamp {
-        Timestamp(millis)
-    }
-
-    /// Milliseconds since the Unix epoch.
-    pub fn as_millis(self) -> u64 {
-        self.0
-    }
-
-    /// As a `SystemTime`.
-    pub fn as_system_time(self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_millis(self.0)
-    }
-}
 
 /// The life of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,76 +35,6 @@ impl JobState {
             JobState::Queued | JobState::Starting | JobState::Running
         )
     }
-}
-
-/// A step of sandbox setup that failed, as the sandbox reported it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SetupFailure {
-    /// What was being done, e.g. "mount proc on".
-    pub step: String,
-    /// The path it was done to.
-    pub path: String,
-    /// The system error number, if the kernel refused.
-    pub errno: Option<i32>,
-    /// The system error as text.
-    pub message: String,
-}
-
-impl std::fmt::Display for SetupFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.step, self.path, self.message)
-    }
-}
-
-/// How a finished job ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum ExitReason {
-    /// The job returned its output.
-    Succeeded,
-    /// The job's `run` returned an error.
-    JobError {
-        /// The job's error.
-        failure: JobFailure,
-    },
-    /// The job panicked.
-    Panicked {
-        /// The panic message.
-        message: String,
-    },
-    /// The job's process exited with this code without returning (e.g. `std::process::exit`).
-    Exited {
-        /// The exit code.
-        code: i32,
-    },
-    /// The job's process was killed by this signal.
-    Signaled {
-        /// The signal number.
-        signal: i32,
-    },
-    /// Stopped on request.
-    Stopped,
-    /// Stopped because it ran longer than its timeout.
-    TimedOut {
-        /// The timeout, in milliseconds.
-        limit_ms: u64,
-    },
-    /// The sandbox could not be set up.
-    SetupFailed {
-        /// The step that failed.
-        failure: SetupFailure,
-    },
-    /// The supervisor could not run the job or lost track of it.
-    SupervisorFailed {
-        /// What went wrong.
-        message: String,
-    },
-    /// The supervisor disappeared without recording how the job ended; what was
-    /// left of the job was killed and cleaned up.
-    Lost {
-        /// What was found.
-        reason: String,
-    },
 }
 
 /// What a job used, from its cgroup's accounting (final once the job ended).
@@ -299,6 +199,12 @@ impl JobStatus {
     }
 
     /// Archives the current attempt as failed with `exit` and moves on to the next.
+    /// Queued, and no supervisor has ever announced itself for it: waiting
+    /// for admission or its start time, with nobody holding its lock by design.
+    pub(crate) fn never_started(&self) -> bool {
+        self.state == JobState::Queued && self.supervisor_pid.is_none()
+    }
+
     pub(crate) fn record_attempt(&mut self, exit: ExitReason) {
         self.attempts.push(AttemptRecord {
             attempt: self.attempt,

@@ -8,23 +8,23 @@
 mod pump;
 pub(crate) mod verdict;
 
-use crate::app::start_options::NetworkMode;
 use crate::job::registry;
 use crate::logs::output_log::{OutputLogWriter, OutputStream};
+use crate::model::outcome::{ExitReason, SetupFailure};
+use crate::model::sandbox::NetworkMode;
+use crate::model::time::Timestamp;
 use crate::sandbox::init::{self as sandbox, SandboxFds, SandboxPlan};
-use crate::state::{
-    self, ExitReason, JobLock, JobPaths, JobSpec, JobState, JobStatus, SetupFailure, Timestamp,
-};
-use crate::sys::{Forked, fork_single_threaded};
+use crate::sandbox::rootfs::{rootfs_plan, state_dir_of, template_rootfs_plan};
+use crate::state::{self, JobLock, JobPaths, JobSpec, JobState, JobStatus};
+use crate::sys::{Forked, error_chain, fork_single_threaded};
 use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use verdict::Observed;
 use worker_isolate::cgroup::JobCgroup;
-use worker_isolate::mounts::{Bind, RootfsPlan};
 use worker_isolate::namespaces::{FreshPidNamespaces, Namespaces};
 use worker_isolate::privileges::ProcessLimits;
 
@@ -59,7 +59,7 @@ pub(crate) fn run_with(job_dir: PathBuf, handed: Handed) -> i32 {
     // Before any descriptor is opened: descriptor 4 is the application's pidfd
     // only if the launcher handed one down (tied jobs). Taken later, it could be
     // one of our own (the signalfd) and end up owned twice.
-    let application = crate::sys::inherited_fd(crate::launcher::spawn::APPLICATION_FD);
+    let application = crate::sys::inherited_fd(crate::protocol::handoff::APPLICATION_FD);
     // First: a stop request that arrives during setup must wait for the loop, not
     // kill us before we can clean up.
     let signals = match block_signals() {
@@ -73,7 +73,7 @@ pub(crate) fn run_with(job_dir: PathBuf, handed: Handed) -> i32 {
     // reach us.
     let _ = nix::unistd::setsid();
     let paths = JobPaths::at(job_dir);
-    let lock = match crate::sys::inherited_fd(crate::launcher::spawn::LOCK_FD)
+    let lock = match crate::sys::inherited_fd(crate::protocol::handoff::LOCK_FD)
         .ok_or_else(|| {
             "no job lock on descriptor 3: supervisors are started by Runner::start".to_owned()
         })
@@ -671,10 +671,10 @@ impl Supervisor {
     /// and returns its directory, for the init to be born inside; elsewhere
     /// `None` (the cgroup is made while the init sets up).
     fn cgroup_before_fork(&mut self, spec: &JobSpec) -> Result<Option<OwnedFd>, Box<Observed>> {
-        let Some(root) = crate::host::rootless::v2_cgroup_root(spec) else {
+        let Some(root) = crate::host::cgroup::v2_cgroup_root(spec) else {
             return Ok(None);
         };
-        let created = crate::host::rootless::create_cgroup_in(&root, spec);
+        let created = crate::host::cgroup::create_cgroup_in(&root, spec);
         let cgroup = self
             .cgroup
             .insert(created.map_err(|error| create_failure(spec, &error))?);
@@ -879,7 +879,7 @@ fn move_into(cgroup: &dyn JobCgroup, pid: i32) -> Result<Vec<OwnedFd>, Box<Obser
 
 /// Makes the cgroup of one attempt of the job of `spec`, with its limits.
 fn create_job_cgroup(spec: &JobSpec) -> Result<Box<dyn JobCgroup>, Box<Observed>> {
-    crate::host::rootless::create_cgroup(spec).map_err(|error| create_failure(spec, &error))
+    crate::host::cgroup::create_cgroup(spec).map_err(|error| create_failure(spec, &error))
 }
 
 /// The job cgroup of `spec` could not be created.
@@ -890,52 +890,4 @@ fn create_failure(spec: &JobSpec, error: &worker_isolate::cgroup::CgroupError) -
         None,
         error_chain(error),
     )
-}
-
-/// The state directory of the job in `job_dir` (`<state>/jobs/<id>`).
-pub(crate) fn state_dir_of(job_dir: &Path) -> Option<&Path> {
-    job_dir.parent()?.parent()
-}
-
-/// The root a template is built from for the jobs of `state_dir`: what
-/// [`rootfs_plan`] makes for a job without binds or a root of its own.
-pub(crate) fn template_rootfs_plan(state_dir: &Path) -> RootfsPlan {
-    // (The work directory is each sandbox's own: no template uses it.)
-    let mut rootfs = RootfsPlan::new(PathBuf::new());
-    rootfs.hidden.push(state_dir.to_owned());
-    rootfs
-}
-
-/// The sandbox's file system for `spec`.
-fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
-    let mut rootfs = RootfsPlan::new(work);
-    rootfs.hidden.push(spec.state_dir.clone());
-    if let Some(root) = &spec.sandbox.root_dir {
-        rootfs.source_root = root.clone();
-    }
-    rootfs.tmp_options = spec.sandbox.tmp_options();
-    rootfs.shm_options = spec.sandbox.shm_options();
-    rootfs.binds = spec
-        .sandbox
-        .binds
-        .iter()
-        .map(|bind| Bind {
-            source: bind.source.clone(),
-            target: bind.target.clone(),
-            writable: bind.writable,
-        })
-        .collect();
-    rootfs
-}
-
-/// An error and its sources, on one line.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -3,6 +3,7 @@
 use super::Supervisor;
 use super::verdict::{Observed, ProcessEnd};
 use crate::logs::output_log::{HEADER_LEN, OutputStream};
+use crate::model::outcome::SetupFailure;
 use crate::protocol::report::ReportReader;
 use crate::protocol::report::SandboxReport;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -309,8 +310,18 @@ impl Pump {
         loop {
             match self.reader.next_report() {
                 Ok(None) => return,
-                Ok(Some(SandboxReport::SetupFailed(failure))) => {
-                    observed.setup_failure = Some(failure)
+                Ok(Some(SandboxReport::SetupFailed {
+                    step,
+                    path,
+                    errno,
+                    message,
+                })) => {
+                    observed.setup_failure = Some(SetupFailure {
+                        step,
+                        path,
+                        errno,
+                        message,
+                    })
                 }
                 Ok(Some(SandboxReport::JobStarted { .. })) => {
                     supervisor.job_started();

@@ -2,12 +2,8 @@
 //! combination is unit-tested without a sandbox.
 
 use crate::model::outcome::JobFailure;
-use crate::state::{ExitReason, SetupFailure};
-
-/// Tags of the job's result message (first byte on the result pipe).
-pub(crate) const RESULT_OK: u8 = b'O';
-pub(crate) const RESULT_ERROR: u8 = b'E';
-pub(crate) const RESULT_PANIC: u8 = b'P';
+use crate::model::outcome::{ExitReason, SetupFailure};
+use crate::protocol::result::{RESULT_ERROR, RESULT_OK, RESULT_PANIC};
 
 /// How a process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

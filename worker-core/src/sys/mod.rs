@@ -3,9 +3,12 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod crash;
+mod errors;
+
+pub(crate) use errors::error_chain;
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 /// `P_PIDFD` for waitid(2) (Linux 5.4); not in the libc crate for every target.
 const P_PIDFD: libc::idtype_t = 3;
@@ -324,36 +327,18 @@ pub(crate) fn pidfd_exited(pidfd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result
     }
 }
 
-/// The descriptors a forked supervisor gets, as raw numbers (see
-/// [`arrange_forked_fds`]).
-pub(crate) struct ForkedFds {
-    /// The job lock: descriptor 3.
-    pub(crate) lock: std::os::fd::RawFd,
-    /// For a tied job, the application's pidfd: descriptor 4.
-    pub(crate) application: Option<std::os::fd::RawFd>,
-    /// The supervisor's log: descriptor 2.
-    pub(crate) stderr: std::os::fd::RawFd,
-    /// A network namespace made ahead: descriptor 5.
-    pub(crate) network_namespace: Option<std::os::fd::RawFd>,
-    /// The mount namespace of a root template: descriptor 6.
-    pub(crate) root_template: Option<std::os::fd::RawFd>,
-    /// The write end of the starter's done pipe: descriptor 7.
-    pub(crate) done: std::os::fd::RawFd,
-}
-
-/// In a freshly forked supervisor (the launcher's child): puts each of `fds`
-/// on its descriptor number (see [`ForkedFds`]) and closes every other
-/// descriptor above 2. Descriptors 0 and 1 stay as they are (the launcher's,
-/// /dev/null).
+/// In a freshly forked child: puts each `(source, target)` descriptor of
+/// `moves` on its target number and closes every other descriptor above 2.
+/// Descriptors 0, 1 and 2 stay as they are unless a move targets them.
 ///
 /// Takes raw numbers because the caller's `OwnedFd`s may name descriptors this
 /// closes: the caller must never drop those afterwards (it never returns to them).
-pub(crate) fn arrange_forked_fds(fds: ForkedFds) -> io::Result<()> {
-    const ABOVE: libc::c_int = 10;
+pub(crate) fn arrange_fds(moves: &[(RawFd, RawFd)]) -> io::Result<()> {
+    let above = moves.iter().map(|&(_, target)| target).max().unwrap_or(0) + 1;
     let lift = |fd: libc::c_int| -> io::Result<libc::c_int> {
-        // SAFETY: F_DUPFD makes a new descriptor >= ABOVE for an open one; it
+        // SAFETY: F_DUPFD makes a new descriptor >= `above` for an open one; it
         // touches nothing else.
-        let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD, ABOVE) };
+        let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD, above) };
         if copy < 0 {
             Err(io::Error::last_os_error())
         } else {
@@ -362,23 +347,11 @@ pub(crate) fn arrange_forked_fds(fds: ForkedFds) -> io::Result<()> {
     };
     // Lift every source above the targets first, so that no dup2 overwrites a
     // source that has not had its turn yet.
-    let mut moves = vec![
-        (lift(fds.lock)?, crate::launcher::spawn::LOCK_FD),
-        (lift(fds.stderr)?, libc::STDERR_FILENO),
-        (lift(fds.done)?, crate::launcher::spawn::DONE_FD),
-    ];
-    for (fd, target) in [
-        (fds.application, crate::launcher::spawn::APPLICATION_FD),
-        (
-            fds.network_namespace,
-            crate::launcher::spawn::NETWORK_NAMESPACE_FD,
-        ),
-        (fds.root_template, crate::launcher::spawn::ROOT_TEMPLATE_FD),
-    ] {
-        if let Some(fd) = fd {
-            moves.push((lift(fd)?, target));
-        }
+    let mut lifted = Vec::with_capacity(moves.len());
+    for &(source, target) in moves {
+        lifted.push((lift(source)?, target));
     }
+    let moves = lifted;
     for &(source, target) in &moves {
         // SAFETY: dup2 on two descriptor numbers of this (single-threaded) process;
         // the target is replaced atomically, which is what we want.

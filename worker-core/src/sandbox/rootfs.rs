@@ -1,0 +1,42 @@
+//! The sandbox's root file system: what a job's root is made of, and the root
+//! a template is built from for every job of a state directory.
+
+use crate::state::JobSpec;
+use std::path::{Path, PathBuf};
+use worker_isolate::mounts::{Bind, RootfsPlan};
+
+/// The state directory of the job in `job_dir` (`<state>/jobs/<id>`).
+pub(crate) fn state_dir_of(job_dir: &Path) -> Option<&Path> {
+    job_dir.parent()?.parent()
+}
+
+/// The root a template is built from for the jobs of `state_dir`: what
+/// [`rootfs_plan`] makes for a job without binds or a root of its own.
+pub(crate) fn template_rootfs_plan(state_dir: &Path) -> RootfsPlan {
+    // (The work directory is each sandbox's own: no template uses it.)
+    let mut rootfs = RootfsPlan::new(PathBuf::new());
+    rootfs.hidden.push(state_dir.to_owned());
+    rootfs
+}
+
+/// The sandbox's file system for `spec`.
+pub(crate) fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
+    let mut rootfs = RootfsPlan::new(work);
+    rootfs.hidden.push(spec.state_dir.clone());
+    if let Some(root) = &spec.sandbox.root_dir {
+        rootfs.source_root = root.clone();
+    }
+    rootfs.tmp_options = spec.sandbox.tmp_options();
+    rootfs.shm_options = spec.sandbox.shm_options();
+    rootfs.binds = spec
+        .sandbox
+        .binds
+        .iter()
+        .map(|bind| Bind {
+            source: bind.source.clone(),
+            target: bind.target.clone(),
+            writable: bind.writable,
+        })
+        .collect();
+    rootfs
+}
