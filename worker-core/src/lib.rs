@@ -26,12 +26,13 @@ pub use app::config::{Capacity, Config, Retention, STATE_DIR_ENV, default_state_
 pub use app::error::{AttachError, ListError, OpenError, StartError, StopError, WaitError};
 pub use app::handle::JobHandle;
 pub use app::init::init;
-pub use app::runner::{ListedJob, Runner};
+pub use app::list::ListedJob;
+pub use app::runner::Runner;
 pub use app::start_options::StartOptions;
 pub use host::probe::{CgroupSupport, ControllerSupport, HostSupport, probe};
 pub use job::settings::JobSettings;
 pub use job::{Job, JobContext, JobError, Run};
-pub use logs::output_log::{CorruptLog, OutputRecord, OutputStream};
+pub use logs::record::{CorruptLog, OutputRecord, OutputStream};
 pub use logs::{Lines, LogError, LogOptions, Logs, MAX_LINE_LEN, OutputLine, Start};
 pub use model::id::{InvalidJobId, JobId};
 pub use model::limits::{BlockDevice, InvalidBlockDevice, IoLimit, LimitsError};

@@ -1,13 +1,15 @@
-//! A typed handle on one job.
+//! A typed handle on one job: its status, output and result, the record of
+//! how it was started, waiting for it and stopping it.
 
 use crate::app::error::{StopError, WaitError};
 use crate::job::Job;
 use crate::launcher::SupervisorProcess;
-use crate::logs::output_log::{self, OutputRecord};
+use crate::logs::record::{self, OutputRecord};
 use crate::logs::{LogOptions, Logs};
 use crate::model::id::JobId;
+use crate::model::limits::Limits;
 use crate::model::outcome::ExitReason;
-use crate::state::{self, JobLock, JobPaths, JobStatus, LockAttempt, StateError};
+use crate::state::{self, JobLock, JobPaths, JobSpec, JobStatus, LockAttempt, StateError};
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
@@ -67,7 +69,7 @@ impl<J: Job> JobHandle<J> {
     ///
     /// The log cannot be read, or is corrupt.
     pub fn output(&self) -> std::io::Result<Vec<OutputRecord>> {
-        output_log::read_all(&self.paths.output())
+        record::read_all(&self.paths.output())
     }
 
     /// The job's output as an async stream of records, from the first byte, live,
@@ -84,6 +86,76 @@ impl<J: Job> JobHandle<J> {
     /// An error opening the reader comes as the stream's only item.
     pub fn logs_with(&self, options: LogOptions) -> Logs {
         Logs::open_paths(self.id.clone(), self.paths.clone(), options).unwrap_or_else(Logs::failed)
+    }
+
+    /// The job value it was started with, as recorded when it was started.
+    ///
+    /// ```no_run
+    /// # use workernator::{Job, JobContext, JobError, Run, Runner, Config};
+    /// # use serde::{Deserialize, Serialize};
+    /// /// Adds two numbers.
+    /// #[derive(Job, Serialize, Deserialize)]
+    /// struct Add { a: i64, b: i64 }
+    /// # impl Run for Add {
+    /// #     type Output = i64;
+    /// #     fn run(self, _ctx: &JobContext) -> Result<i64, JobError> { Ok(self.a + self.b) }
+    /// # }
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # workernator::init();
+    /// let runner = Runner::open(Config::default())?;
+    /// let job = runner.start(Add { a: 2, b: 3 })?;
+    /// assert_eq!(job.job()?.b, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The job's spec cannot be read, or does not decode as a `J`.
+    pub fn job(&self) -> Result<J, StateError> {
+        let path = self.paths.spec();
+        let spec: JobSpec = state::read_json(&path)?;
+        serde_json::from_value(spec.args).map_err(|source| StateError::Corrupt { path, source })
+    }
+
+    /// The resource limits the job runs (or ran) under.
+    ///
+    /// # Errors
+    ///
+    /// The job's spec cannot be read or decoded.
+    pub fn limits(&self) -> Result<Limits, StateError> {
+        let spec: JobSpec = state::read_json(&self.paths.spec())?;
+        Ok(spec.limits)
+    }
+
+    /// The owner the job was started for ([`StartOptions::owner`]), or `None`
+    /// for the default owner.
+    ///
+    /// [`StartOptions::owner`]: crate::StartOptions::owner
+    ///
+    /// # Errors
+    ///
+    /// The job's spec cannot be read or decoded.
+    pub fn owner(&self) -> Result<Option<String>, StateError> {
+        let spec: JobSpec = state::read_json(&self.paths.spec())?;
+        let owner = spec.request.owner;
+        Ok((!owner.is_empty()).then_some(owner))
+    }
+
+    /// The job's output as the JSON it was stored as, once the job has succeeded;
+    /// `None` while it has not (yet), or when it ended otherwise. Unlike
+    /// [`wait`](JobHandle::wait), it never waits and does not decode the output
+    /// as `J::Output`.
+    ///
+    /// # Errors
+    ///
+    /// The status or the stored output cannot be read, or the output is not JSON.
+    pub fn output_json(&self) -> Result<Option<serde_json::Value>, StateError> {
+        let status: JobStatus = state::read_locked(&self.paths.status())?;
+        if status.exit != Some(ExitReason::Succeeded) {
+            return Ok(None);
+        }
+        state::read_json(&self.paths.result()).map(Some)
     }
 
     /// Waits for the job to end and returns its typed output.
@@ -313,3 +385,6 @@ fn foreign_supervisor(status: &JobStatus) -> Option<OwnedFd> {
     // matches now, the pidfd is the supervisor's.
     (crate::host::proc::start_ticks(pid) == Some(recorded_ticks)).then_some(pidfd)
 }
+
+#[cfg(test)]
+mod tests;

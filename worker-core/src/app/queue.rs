@@ -11,9 +11,13 @@
 //! due meanwhile starts on open.
 
 use crate::admission::{Capacity, Millis, Request, Scheduler, SystemClock};
+use crate::app::config::Config;
+use crate::app::error::OpenError;
 use crate::launcher::{self as launch, SupervisorProcess};
 use crate::model::id::JobId;
-use crate::state::{self, JobLock, JobPaths, JobStatus, LockAttempt, StateDir, StateError};
+use crate::state::{
+    self, JobLock, JobPaths, JobSpec, JobStatus, LockAttempt, StateDir, StateError,
+};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -69,6 +73,53 @@ impl Admission {
             wake: EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?,
             stopping: AtomicBool::new(false),
         }))
+    }
+
+    /// The admission of a runner opening `state` under `config`: a scheduler
+    /// with the jobs found `live` and `queued` on open put back (queued ones
+    /// in the order they were created), and its thread, started when there is
+    /// a capacity or a job left queued; `None` when there is neither.
+    pub(crate) fn open(
+        config: &Config,
+        state: &StateDir,
+        queued: Vec<JobId>,
+        live: Vec<JobId>,
+        launcher: impl FnOnce() -> Result<Launcher, OpenError>,
+    ) -> Result<Option<Arc<Admission>>, OpenError> {
+        // Without a capacity, jobs left queued (by a runner that had one) start now.
+        let capacity = config
+            .capacity_limit()
+            .map(|capacity| capacity.to_admission());
+        let admission =
+            Admission::new(capacity.unwrap_or(crate::admission::Capacity::jobs(u64::MAX)))
+                .map_err(|source| OpenError::State(StateError::io("create", "eventfd", source)))?;
+        {
+            let mut scheduler = admission.scheduler();
+            for (owner, weight) in config.owner_weights() {
+                scheduler.set_weight(owner, *weight);
+            }
+            for (_, id, request) in stored_requests(state, &live) {
+                let _ = scheduler.restore_running(id, request);
+            }
+            for (_, id, request) in stored_requests(state, &queued) {
+                if let Err(error) = scheduler.enqueue(id.clone(), request) {
+                    tracing::warn!(job = %id, %error, "cannot queue job again");
+                }
+            }
+        }
+        Ok(if capacity.is_some() || !queued.is_empty() {
+            admission
+                .spawn_thread(
+                    launcher()?,
+                    if capacity.is_some() { live } else { Vec::new() },
+                )
+                .map_err(|source| {
+                    OpenError::State(StateError::io("start", "the admission thread", source))
+                })?;
+            Some(admission)
+        } else {
+            None
+        })
     }
 
     pub(crate) fn scheduler(&self) -> MutexGuard<'_, Scheduler<JobId, SystemClock>> {
@@ -266,6 +317,16 @@ pub(crate) fn finish_unstarted(paths: &JobPaths, status: &mut JobStatus) -> Resu
     // Emptied, not removed (it never ran, so it is empty): no inode freed.
     let _ = paths.empty_work();
     paths.clear_active()
+}
+
+/// The spec of a job going to admission: its start time is admission's
+/// business, so the supervisor does not wait again.
+pub(crate) fn job_spec_queued(mut spec: JobSpec) -> JobSpec {
+    spec.not_before = None;
+    // It may start after a reboot that changed the layout: its supervisor
+    // detects it then.
+    spec.cgroup_layout = None;
+    spec
 }
 
 /// The request stored in a queued job's spec, in creation order, for the jobs

@@ -42,6 +42,25 @@ pub(crate) fn reconcile_all(state: &StateDir) -> Result<ReconcileReport, StateEr
     Ok(results)
 }
 
+/// Reconciles every job as a runner opens the state directory: returns the
+/// ids of the jobs found queued and of those found live. A job that cannot be
+/// reconciled is logged and left as it is.
+pub(crate) fn on_open(state: &StateDir) -> Result<(Vec<JobId>, Vec<JobId>), StateError> {
+    let mut queued = Vec::new();
+    let mut live = Vec::new();
+    for (id, result) in reconcile_all(state)? {
+        match result {
+            Ok(Reconciled::Queued) => queued.push(id),
+            Ok(Reconciled::Live) => live.push(id),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(job = %id, error = %crate::sys::error_chain(&error), "cannot reconcile job");
+            }
+        }
+    }
+    Ok((queued, live))
+}
+
 /// Reconciles one job: if nobody holds its lock and it is not finished, its
 /// supervisor is gone, so it is marked lost and cleaned up.
 pub(crate) fn reconcile(paths: &JobPaths) -> Result<Reconciled, StateError> {

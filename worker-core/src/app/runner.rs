@@ -4,8 +4,10 @@ use crate::app::config::Config;
 use crate::app::error::{AttachError, ListError, OpenError, StartError};
 use crate::app::handle::JobHandle;
 use crate::app::init as role;
+use crate::app::list::ListedJob;
+use crate::app::queue::{Admission, Launcher};
 use crate::app::reconcile;
-use crate::app::start_options::StartOptions;
+use crate::app::start_options::{Resolved, StartOptions};
 use crate::job::Job;
 use crate::job::registry;
 use crate::launcher::LauncherClient;
@@ -16,7 +18,6 @@ use crate::model::time::Timestamp;
 use crate::state::{self, JobLock, JobSpec, JobState, JobStatus, StateDir, StateError};
 use crate::sys::crash;
 use std::os::fd::AsFd;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -67,7 +68,7 @@ struct RunnerInner {
     /// The fork server that starts this runner's supervisors.
     launcher: Arc<LauncherClient>,
     /// Admission control, when the runner has a capacity.
-    admission: Option<Arc<crate::app::queue::Admission>>,
+    admission: Option<Arc<Admission>>,
     /// A pidfd of this process, handed to supervisors of jobs tied to it: it
     /// becomes readable when this process dies, however it dies.
     own_pidfd: Option<std::os::fd::OwnedFd>,
@@ -79,38 +80,6 @@ impl std::fmt::Debug for Runner {
             .field("state_dir", &self.inner.state.root())
             .finish_non_exhaustive()
     }
-}
-
-/// At most this many threads read statuses for [`Runner::list`].
-const MAX_LIST_THREADS: usize = 8;
-/// Below this many jobs per thread, another thread costs more than it saves.
-const MIN_JOBS_PER_LIST_THREAD: usize = 512;
-
-/// The spec of a job going to admission: its start time is admission's
-/// business, so the supervisor does not wait again.
-fn job_spec_queued(mut spec: JobSpec) -> JobSpec {
-    spec.not_before = None;
-    // It may start after a reboot that changed the layout: its supervisor
-    // detects it then.
-    spec.cgroup_layout = None;
-    spec
-}
-
-/// One job as [`Runner::list`] finds it.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum ListedJob {
-    /// A job and its status.
-    Job(Box<JobStatus>),
-    /// A job whose files cannot be read; the others are unaffected.
-    Corrupt {
-        /// The job's id.
-        id: JobId,
-        /// The file at fault.
-        path: PathBuf,
-        /// What is wrong with it.
-        error: String,
-    },
 }
 
 impl Runner {
@@ -139,18 +108,7 @@ impl Runner {
             });
         }
         let state = StateDir::open(config.state_dir_path()).map_err(OpenError::State)?;
-        let mut queued = Vec::new();
-        let mut live = Vec::new();
-        for (id, result) in reconcile::reconcile_all(&state).map_err(OpenError::State)? {
-            match result {
-                Ok(reconcile::Reconciled::Queued) => queued.push(id),
-                Ok(reconcile::Reconciled::Live) => live.push(id),
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::warn!(job = %id, error = %crate::sys::error_chain(&error), "cannot reconcile job");
-                }
-            }
-        }
+        let (queued, live) = reconcile::on_open(&state).map_err(OpenError::State)?;
         if let Some(retention) = config.retention_policy() {
             if let Err(error) = crate::app::retention::prune(&state, retention) {
                 tracing::warn!(error = %crate::sys::error_chain(&error), "cannot prune finished jobs");
@@ -166,7 +124,7 @@ impl Runner {
         };
         let children = Arc::new(Mutex::new(Vec::new()));
         let fork_server = Arc::new(LauncherClient::default());
-        let launcher = || -> Result<crate::app::queue::Launcher, OpenError> {
+        let launcher = || -> Result<Launcher, OpenError> {
             let application =
                 match &own_pidfd {
                     Some(fd) => Some(fd.try_clone().map_err(|source| {
@@ -174,48 +132,14 @@ impl Runner {
                     })?),
                     None => None,
                 };
-            Ok(crate::app::queue::Launcher {
+            Ok(Launcher {
                 state: state.clone(),
                 children: Arc::clone(&children),
                 application,
                 fork_server: Arc::clone(&fork_server),
             })
         };
-        // Without a capacity, jobs left queued (by a runner that had one) start now.
-        let capacity = config
-            .capacity_limit()
-            .map(|capacity| capacity.to_admission());
-        let admission = crate::app::queue::Admission::new(
-            capacity.unwrap_or(crate::admission::Capacity::jobs(u64::MAX)),
-        )
-        .map_err(|source| OpenError::State(StateError::io("create", "eventfd", source)))?;
-        {
-            let mut scheduler = admission.scheduler();
-            for (owner, weight) in config.owner_weights() {
-                scheduler.set_weight(owner, *weight);
-            }
-            for (_, id, request) in crate::app::queue::stored_requests(&state, &live) {
-                let _ = scheduler.restore_running(id, request);
-            }
-            for (_, id, request) in crate::app::queue::stored_requests(&state, &queued) {
-                if let Err(error) = scheduler.enqueue(id.clone(), request) {
-                    tracing::warn!(job = %id, %error, "cannot queue job again");
-                }
-            }
-        }
-        let admission = if capacity.is_some() || !queued.is_empty() {
-            admission
-                .spawn_thread(
-                    launcher()?,
-                    if capacity.is_some() { live } else { Vec::new() },
-                )
-                .map_err(|source| {
-                    OpenError::State(StateError::io("start", "the admission thread", source))
-                })?;
-            Some(admission)
-        } else {
-            None
-        };
+        let admission = Admission::open(&config, &state, queued, live, launcher)?;
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 config,
@@ -299,7 +223,12 @@ impl Runner {
             crate::host::cgroup::check_enforceable(cgroup_parent, &limits)
                 .map_err(StartError::Limits)?;
         }
-        self.start_resolved(job, limits, sandbox, schedule)
+        let resolved = Resolved {
+            limits,
+            sandbox,
+            schedule,
+        };
+        self.start_resolved(job, resolved)
     }
 
     /// Starts `job` with limits and a sandbox already resolved and validated
@@ -307,9 +236,7 @@ impl Runner {
     pub(crate) fn start_resolved<J: Job>(
         &self,
         job: J,
-        limits: crate::model::limits::Limits,
-        sandbox: crate::model::sandbox::SandboxSpec,
-        schedule: crate::app::start_options::Schedule,
+        resolved: Resolved,
     ) -> Result<JobHandle<J>, StartError> {
         if !role::init_called() {
             return Err(StartError::InitNotCalled);
@@ -325,37 +252,9 @@ impl Runner {
         let id = JobId::generate().map_err(StartError::Id)?;
         let paths = self.inner.state.job(&id);
         let created_at = Timestamp::now();
-        let demand = crate::admission::Demand {
-            cpu_millicores: limits
-                .cpu_max_cores
-                .map_or(0, |cores| (cores * 1000.0).ceil() as u64),
-            memory_bytes: limits.memory_max_bytes.unwrap_or(0),
-        };
-        let spec = JobSpec {
-            format: JobSpec::FORMAT,
-            id: id.clone(),
-            job_type: J::NAME.to_owned(),
-            args,
-            limits,
-            stop_grace_ms: u64::try_from(self.inner.config.stop_grace_period().as_millis())
-                .unwrap_or(u64::MAX),
-            state_dir: self.inner.state.root().to_owned(),
-            keep_work_dir: self.inner.config.keeps_work_dirs(),
-            cgroup_parent: self.inner.config.cgroup_parent_path().to_owned(),
-            tied_to_application: self.inner.config.ties_jobs_to_application(),
-            retry: schedule.retry,
-            timeout_ms: schedule.timeout_ms,
-            not_before: schedule.not_before,
-            request: crate::admission::Request {
-                demand,
-                ..schedule.request
-            },
-            sandbox,
-            attempt: 1,
-            created_at,
-            output_cap_bytes: self.inner.config.output_cap_bytes(),
-            cgroup_layout: crate::state::CgroupLayout::detected(),
-        };
+        let config = &self.inner.config;
+        let state_dir = self.inner.state.root();
+        let spec = resolved.into_spec(config, state_dir, id.clone(), J::NAME, args, created_at);
         let mut status = JobStatus::starting(id.clone(), J::NAME.to_owned(), 1, created_at);
         crate::host::rootless::describe(&spec, &mut status);
         let admission = self
@@ -364,32 +263,14 @@ impl Runner {
             .as_ref()
             .filter(|_| self.inner.config.capacity_limit().is_some());
         if let Some(admission) = admission {
-            return self.queue(admission, job_spec_queued(spec), &mut status);
+            return self.queue(
+                admission,
+                crate::app::queue::job_spec_queued(spec),
+                &mut status,
+            );
         }
-        // The order matters for a crash at any point (see reconcile): lock first
-        // (in the new job directory, linked as the active marker once held), so
-        // the job is never unaccounted for; the supervisor last.
-        paths.create_dir().map_err(StartError::State)?;
-        let lock = match JobLock::create(&paths) {
-            Ok(lock) => lock,
-            Err(error) => {
-                let _ = std::fs::remove_dir_all(paths.dir());
-                return Err(StartError::State(error));
-            }
-        };
-        crash::point("locked");
-        let recorded = paths
-            .create_work()
-            .inspect(|()| crash::point("created"))
-            .and_then(|()| state::write_json_atomic(&paths.spec(), &spec))
-            .inspect(|()| crash::point("spec"))
-            .and_then(|()| state::write_json_atomic(&paths.status(), &status))
-            .inspect(|()| crash::point("status"));
-        if let Err(error) = recorded {
-            let _ = std::fs::remove_dir_all(paths.dir());
-            let _ = paths.clear_active();
-            return Err(StartError::State(error));
-        }
+        // Recorded first, so the job is never unaccounted for; the supervisor last.
+        let lock = state::record_new_job(&paths, &spec, &status).map_err(StartError::State)?;
         let application = self.inner.own_pidfd.as_ref().map(|fd| fd.as_fd());
         let started =
             match launch::start_supervisor(&self.inner.launcher, &paths, lock, application) {
@@ -420,7 +301,7 @@ impl Runner {
     /// the job before it exists on disk.
     fn queue<J: Job>(
         &self,
-        admission: &Arc<crate::app::queue::Admission>,
+        admission: &Arc<Admission>,
         spec: JobSpec,
         status: &mut JobStatus,
     ) -> Result<JobHandle<J>, StartError> {
@@ -552,62 +433,7 @@ impl Runner {
     ///
     /// The state directory itself cannot be read.
     pub fn list(&self, state: Option<JobState>) -> Result<Vec<ListedJob>, ListError> {
-        let ids = StateDir::ids_in(&self.inner.state.jobs_dir()).map_err(ListError::State)?;
-        // Reading and decoding thousands of small files is CPU work: spread it
-        // over the cores, in contiguous slices, so the order stays that of the
-        // directory.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(MAX_LIST_THREADS)
-            .min(ids.len().div_ceil(MIN_JOBS_PER_LIST_THREAD))
-            .max(1);
-        let slice_len = ids.len().div_ceil(threads).max(1);
-        let mut slices = ids.chunks(slice_len);
-        let here = slices.next().unwrap_or(&[]);
-        let listed = std::thread::scope(|scope| {
-            let workers: Vec<_> = slices
-                .map(|slice| scope.spawn(move || self.list_some(slice, state)))
-                .collect();
-            let mut listed = self.list_some(here, state);
-            for worker in workers {
-                match worker.join() {
-                    Ok(more) => listed.extend(more),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            listed
-        });
-        Ok(listed)
-    }
-
-    fn list_some(&self, ids: &[JobId], state: Option<JobState>) -> Vec<ListedJob> {
-        let mut listed = Vec::new();
-        for id in ids {
-            let path = self.inner.state.job(id).status();
-            match state::read_locked::<JobStatus>(&path) {
-                Ok(status) => {
-                    if state.is_none_or(|wanted| status.state == wanted) {
-                        listed.push(ListedJob::Job(Box::new(status)));
-                    }
-                }
-                Err(StateError::Io { source, .. })
-                    if source.kind() == std::io::ErrorKind::NotFound =>
-                {
-                    // Being created right now, or abandoned mid-creation
-                    // (retention removes those): not a job yet.
-                }
-                Err(error) => {
-                    if state.is_none() {
-                        listed.push(ListedJob::Corrupt {
-                            id: id.clone(),
-                            path,
-                            error: crate::sys::error_chain(&error),
-                        });
-                    }
-                }
-            }
-        }
-        listed
+        crate::app::list::list(&self.inner.state, state)
     }
 
     /// Shuts the runner down: if jobs are tied to the application
@@ -665,50 +491,4 @@ impl Drop for RunnerInner {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::outcome::ExitReason;
-    use crate::state::write_json_atomic;
-
-    #[test]
-    fn list_reads_thousands_of_jobs_over_threads_in_directory_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let runner = Runner::open(Config::default().state_dir(dir.path())).unwrap();
-        let state = runner.inner.state.clone();
-        // Enough for several threads: every third finished, one corrupt.
-        let count = 3 * MIN_JOBS_PER_LIST_THREAD + 7;
-        for n in 0..count {
-            let id = JobId::generate().unwrap();
-            let paths = state.job(&id);
-            paths.create_dir().unwrap();
-            let mut status = JobStatus::starting(id, "Fake".into(), 1, Timestamp::now());
-            if n % 3 == 0 {
-                status.finish(ExitReason::Succeeded);
-            }
-            write_json_atomic(&paths.status(), &status).unwrap();
-        }
-        let corrupt = JobId::generate().unwrap();
-        state.job(&corrupt).create_dir().unwrap();
-        std::fs::write(state.job(&corrupt).status(), b"{ not json").unwrap();
-
-        let order: Vec<JobId> = StateDir::ids_in(&state.jobs_dir()).unwrap();
-        let listed = runner.list(None).unwrap();
-        let listed_ids: Vec<JobId> = listed
-            .iter()
-            .map(|job| match job {
-                ListedJob::Job(status) => status.id.clone(),
-                ListedJob::Corrupt { id, .. } => id.clone(),
-            })
-            .collect();
-        assert_eq!(listed_ids, order, "every job once, in directory order");
-        let corrupt_listed: Vec<_> = listed
-            .iter()
-            .filter(|job| matches!(job, ListedJob::Corrupt { .. }))
-            .collect();
-        assert_eq!(corrupt_listed.len(), 1);
-        let succeeded = runner.list(Some(JobState::Succeeded)).unwrap();
-        assert_eq!(succeeded.len(), count.div_ceil(3));
-        let starting = runner.list(Some(JobState::Starting)).unwrap();
-        assert_eq!(starting.len(), count - count.div_ceil(3));
-    }
-}
+mod tests;

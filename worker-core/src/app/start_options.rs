@@ -5,11 +5,13 @@
 
 use crate::app::config::Config;
 use crate::job::settings::JobSettings;
+use crate::model::id::JobId;
 use crate::model::limits::Limits;
 use crate::model::retry::RetryPolicy;
 use crate::model::sandbox::{BindMount, JobUser, NetworkMode, SandboxSpec};
 use crate::model::time::Timestamp;
-use std::path::PathBuf;
+use crate::state::JobSpec;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Options for one [`Runner::start_with`](crate::Runner::start_with); anything not set comes from the
@@ -178,65 +180,63 @@ impl StartOptions {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
+/// What a start resolved to: the job's limits, its sandbox and its schedule.
+pub(crate) struct Resolved {
+    pub(crate) limits: Limits,
+    pub(crate) sandbox: SandboxSpec,
+    pub(crate) schedule: Schedule,
+}
 
-    #[test]
-    fn options_override_the_config() {
-        let config = Config::default()
-            .network(NetworkMode::Host)
-            .bind(BindMount::read_only("/etc", "/host-etc"))
-            .tmp_size_bytes(8 << 20);
-        let (limits, sandbox) = StartOptions::new().resolve(&config, &JobSettings::DEFAULT);
-        assert_eq!(limits, Limits::default());
-        assert_eq!(sandbox.network, NetworkMode::Host);
-        assert_eq!(sandbox.tmp_options(), "mode=1777,size=8388608");
-
-        let (limits, sandbox) = StartOptions::new()
-            .limits(Limits::unlimited())
-            .network(NetworkMode::None)
-            .user(JobUser::new(1000, 1000))
-            .bind(BindMount::writable("/var/tmp", "/scratch"))
-            .root_dir("/")
-            .resolve(&config, &JobSettings::DEFAULT);
-        assert_eq!(limits, Limits::unlimited());
-        assert_eq!(sandbox.network, NetworkMode::None);
-        assert_eq!(sandbox.user, JobUser::new(1000, 1000));
-        assert_eq!(sandbox.binds.len(), 2, "the runner's bind, then the job's");
-        assert_eq!(sandbox.root_dir.as_deref(), Some(Path::new("/")));
-        sandbox.validate().unwrap();
-    }
-
-    #[test]
-    fn a_job_type_asking_for_the_host_network_gets_it_unless_the_start_says_otherwise() {
-        let config = Config::default();
-        let host = JobSettings::DEFAULT.host_network(true);
-        let (_, sandbox) = StartOptions::new().resolve(&config, &host);
-        assert_eq!(sandbox.network, NetworkMode::Host);
-        let (_, sandbox) = StartOptions::new()
-            .network(NetworkMode::None)
-            .resolve(&config, &host);
-        assert_eq!(sandbox.network, NetworkMode::None);
-    }
-
-    #[test]
-    fn the_schedule_prefers_the_start_then_the_job_type() {
-        let settings = JobSettings::DEFAULT
-            .timeout(Duration::from_secs(5))
-            .retry(RetryPolicy::NEVER);
-        let schedule = StartOptions::new().schedule(&settings);
-        assert_eq!(schedule.timeout_ms, Some(5_000));
-        assert_eq!(schedule.retry.attempts(), 1);
-        assert!(schedule.not_before.is_none());
-        let schedule = StartOptions::new()
-            .timeout(Duration::from_millis(10))
-            .retry(RetryPolicy::DEFAULT.max_attempts(7))
-            .delay(Duration::from_secs(60))
-            .schedule(&settings);
-        assert_eq!(schedule.timeout_ms, Some(10));
-        assert_eq!(schedule.retry.attempts(), 7);
-        assert!(schedule.not_before.is_some_and(|t| t > Timestamp::now()));
+impl Resolved {
+    /// The spec of job `id`, of type `job_type` and started with `args`, as a
+    /// runner with `config` on the state directory `state_dir` records it.
+    pub(crate) fn into_spec(
+        self,
+        config: &Config,
+        state_dir: &Path,
+        id: JobId,
+        job_type: &str,
+        args: serde_json::Value,
+        created_at: Timestamp,
+    ) -> JobSpec {
+        let Resolved {
+            limits,
+            sandbox,
+            schedule,
+        } = self;
+        let demand = crate::admission::Demand {
+            cpu_millicores: limits
+                .cpu_max_cores
+                .map_or(0, |cores| (cores * 1000.0).ceil() as u64),
+            memory_bytes: limits.memory_max_bytes.unwrap_or(0),
+        };
+        JobSpec {
+            format: JobSpec::FORMAT,
+            id,
+            job_type: job_type.to_owned(),
+            args,
+            limits,
+            stop_grace_ms: u64::try_from(config.stop_grace_period().as_millis())
+                .unwrap_or(u64::MAX),
+            state_dir: state_dir.to_owned(),
+            keep_work_dir: config.keeps_work_dirs(),
+            cgroup_parent: config.cgroup_parent_path().to_owned(),
+            tied_to_application: config.ties_jobs_to_application(),
+            retry: schedule.retry,
+            timeout_ms: schedule.timeout_ms,
+            not_before: schedule.not_before,
+            request: crate::admission::Request {
+                demand,
+                ..schedule.request
+            },
+            sandbox,
+            attempt: 1,
+            created_at,
+            output_cap_bytes: config.output_cap_bytes(),
+            cgroup_layout: crate::state::CgroupLayout::detected(),
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

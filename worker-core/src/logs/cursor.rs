@@ -2,7 +2,7 @@
 //! leaving a record that is not all there yet for the next read.
 
 use super::LogError;
-use crate::logs::output_log::{self, HEADER_LEN, OutputRecord};
+use crate::logs::record::{self, HEADER_LEN, OutputRecord};
 use crate::model::id::JobId;
 use std::fs::File;
 use std::io;
@@ -76,7 +76,7 @@ impl Cursor {
             return Ok(None);
         }
         let header =
-            output_log::decode_header(available, self.pos).map_err(|source| LogError::Corrupt {
+            record::decode_header(available, self.pos).map_err(|source| LogError::Corrupt {
                 id: self.id.clone(),
                 path: self.path.clone(),
                 source,
@@ -163,7 +163,7 @@ impl Cursor {
         let pending = self.end - self.start;
         let needed = if pending >= HEADER_LEN {
             // A corrupt header is reported by next_record before we get here.
-            output_log::decode_header(&self.buf[self.start..self.end], self.pos)
+            record::decode_header(&self.buf[self.start..self.end], self.pos)
                 .map_or(HEADER_LEN, |header| HEADER_LEN + header.len)
         } else {
             HEADER_LEN

@@ -4,7 +4,7 @@
 use super::LogError;
 use super::cursor::Cursor;
 use super::lines::{LineSplitter, OutputLine, Position};
-use crate::logs::output_log::{self, HEADER_LEN};
+use crate::logs::record::{self, HEADER_LEN};
 use crate::model::id::JobId;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -31,7 +31,7 @@ pub(super) fn end_of_records(id: &JobId, path: &Path) -> Result<u64, LogError> {
     let mut header = [0u8; HEADER_LEN];
     while pos + HEADER_LEN as u64 <= len {
         file.read_exact_at(&mut header, pos).map_err(read_error)?;
-        let Ok(decoded) = output_log::decode_header(&header, pos) else {
+        let Ok(decoded) = record::decode_header(&header, pos) else {
             break;
         };
         let next = pos + (HEADER_LEN + decoded.len) as u64;

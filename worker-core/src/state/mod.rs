@@ -17,6 +17,7 @@ mod files;
 mod in_place;
 mod layout;
 mod lock;
+mod record;
 mod spec;
 mod status;
 
@@ -25,5 +26,6 @@ pub(crate) use files::{read_json, write_json_atomic, write_new};
 pub(crate) use in_place::{read_locked, write_in_place};
 pub(crate) use layout::{JobPaths, SUPERVISOR_LOG, StateDir};
 pub(crate) use lock::{JobLock, LockAttempt};
+pub(crate) use record::record_new_job;
 pub(crate) use spec::{CgroupLayout, JobSpec};
 pub use status::{AttemptRecord, JobState, JobStatus, Progress, ResourceUsage, RunsAs};

@@ -2,7 +2,7 @@
 
 use super::Supervisor;
 use super::verdict::{Observed, ProcessEnd};
-use crate::logs::output_log::{HEADER_LEN, OutputStream};
+use crate::logs::record::{HEADER_LEN, OutputStream};
 use crate::model::outcome::SetupFailure;
 use crate::protocol::report::ReportReader;
 use crate::protocol::report::SandboxReport;
