@@ -119,8 +119,8 @@ impl JobCgroup for Untracked {
         let Some((init, pidfd)) = self.init.get() else {
             return Ok(Vec::new());
         };
-        if crate::sys::pidfd_send_signal(pidfd.as_fd(), 0).is_err() {
-            // Gone (or a zombie), and with it the whole namespace.
+        if !matches!(crate::sys::pidfd_exited(pidfd.as_fd(), 0), Ok(false)) {
+            // Exited (a zombie, or reaped), and with it the whole namespace.
             return Ok(Vec::new());
         }
         Ok(descendants(*init, &parents()))

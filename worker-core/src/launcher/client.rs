@@ -4,7 +4,7 @@
 
 use crate::protocol::launcher as wire;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -127,15 +127,8 @@ struct Connection {
 impl Connection {
     /// Starts a launcher and waits until it says it is ready.
     fn open() -> io::Result<Connection> {
-        use nix::sys::socket::{
-            AddressFamily, SockFlag, SockType, setsockopt, socketpair, sockopt,
-        };
-        let (ours, theirs) = socketpair(
-            AddressFamily::Unix,
-            SockType::SeqPacket,
-            None,
-            SockFlag::SOCK_CLOEXEC,
-        )?;
+        use nix::sys::socket::{setsockopt, sockopt};
+        let (ours, theirs) = wire::pair()?;
         let timeout = nix::sys::time::TimeVal::new(REPLY_TIMEOUT.as_secs() as _, 0);
         setsockopt(&ours, sockopt::ReceiveTimeout, &timeout)?;
         let pid = super::spawn::spawn_launcher(theirs.as_fd())?;
@@ -146,9 +139,9 @@ impl Connection {
             socket: Some(ours),
             process,
         };
-        match wire::receive(connection.socket()?) {
-            Ok(Some(message)) if wire::is_ready(&message.bytes) => Ok(connection),
-            Ok(_) => Err(io::Error::other(
+        match wire::wait_ready(connection.socket()?) {
+            Ok(true) => Ok(connection),
+            Ok(false) => Err(io::Error::other(
                 "the launcher ended or answered something else instead of saying it was ready \
                  (its error, if any, is on the application's stderr)",
             )),
@@ -171,18 +164,13 @@ impl Connection {
         done: BorrowedFd<'_>,
     ) -> Result<OwnedFd, LaunchError> {
         let socket = self.socket().map_err(LaunchError::Gone)?;
-        let message = wire::start(job_dir, application.is_some());
-        let mut fds = vec![lock.as_raw_fd(), done.as_raw_fd()];
-        fds.extend(application.map(|fd| fd.as_raw_fd()));
-        // SEQPACKET: the message arrives whole or not at all.
-        wire::send(socket, &message, &fds).map_err(LaunchError::Gone)?;
-        match wire::receive(socket) {
-            Ok(Some(reply)) => match wire::parse_reply(reply) {
-                Ok(Ok(pidfd)) => Ok(pidfd),
-                Ok(Err(error)) => Err(LaunchError::Refused(error)),
-                Err(malformed) => Err(LaunchError::ReplyLost(io::Error::other(malformed))),
-            },
+        // SEQPACKET: the request arrives whole or not at all.
+        wire::request_start(socket, job_dir, lock, done, application).map_err(LaunchError::Gone)?;
+        match wire::receive_reply(socket) {
+            Ok(Some(Ok(pidfd))) => Ok(pidfd),
+            Ok(Some(Err(error))) => Err(LaunchError::Refused(error)),
             Ok(None) => Err(LaunchError::ReplyLost(io::ErrorKind::UnexpectedEof.into())),
+            // A reply that is not one, or none: whether it started one is unknown.
             Err(error) => Err(LaunchError::ReplyLost(error)),
         }
     }

@@ -13,7 +13,7 @@ use crate::protocol::handoff::{
     APPLICATION_FD, DONE_FD, LOCK_FD, NETWORK_NAMESPACE_FD, ROOT_TEMPLATE_FD, SOCKET_FD,
     SUPERVISOR_SIGNALS,
 };
-use crate::protocol::launcher as wire;
+use crate::protocol::launcher::{self as wire, StartRequest};
 use crate::sys::{Forked, fork_single_threaded};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
@@ -68,7 +68,7 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
     let Some(application) = application_pidfd(socket)? else {
         return Ok(());
     };
-    wire::send(socket, &wire::ready(), &[])?;
+    wire::send_ready(socket)?;
     let mut pool = NetworkNamespacePool::new();
     let mut template = super::template::TemplateSlot::new();
     loop {
@@ -110,32 +110,22 @@ fn serve_on(socket: BorrowedFd<'_>) -> std::io::Result<()> {
             while let Ok(Some(_)) = children.read_signal() {}
         }
         if request {
-            let received = match wire::receive(socket) {
-                Ok(Some(received)) => received,
-                // The application is gone.
-                Ok(None) => return Ok(()),
-                Err(error) if error.get_ref().is_some_and(|e| e.is::<wire::Malformed>()) => {
-                    wire::send(socket, &wire::failed(&error), &[])?;
-                    continue;
-                }
-                Err(error) => return Err(error),
-            };
-            let reply = match wire::parse_start(received) {
-                Ok(request) => {
+            let reply = match wire::receive_request(socket) {
+                Ok(Some(request)) => {
                     crate::sys::crash::point("launcher-received");
                     let root_template = template.for_job(&request.job_dir);
                     fork_supervisor(request, pool.take(), root_template)
                         .inspect(|_| crate::sys::crash::point("launcher-forked"))
                 }
-                Err(malformed) => Err(std::io::Error::other(malformed)),
+                // The application is gone.
+                Ok(None) => return Ok(()),
+                // Not a request: no supervisor, and the application hears why.
+                Err(error) if wire::is_malformed(&error) => Err(error),
+                Err(error) => return Err(error),
             };
             let sent = match reply {
-                Ok(pidfd) => wire::send(
-                    socket,
-                    &wire::started(),
-                    &[std::os::fd::AsRawFd::as_raw_fd(&pidfd)],
-                ),
-                Err(error) => wire::send(socket, &wire::failed(&error), &[]),
+                Ok(pidfd) => wire::reply_started(socket, &pidfd),
+                Err(error) => wire::reply_failed(socket, &error),
             };
             match sent {
                 Ok(()) => {}
@@ -229,7 +219,7 @@ fn reap_children() {
 
 /// Forks the supervisor of `request`; in the launcher, returns a pidfd of it.
 fn fork_supervisor(
-    request: wire::StartRequest,
+    request: StartRequest,
     network_namespace: Option<OwnedFd>,
     root_template: Option<OwnedFd>,
 ) -> std::io::Result<OwnedFd> {
@@ -269,11 +259,11 @@ fn fork_supervisor(
 /// only the launcher hands over (see `protocol::handoff`), and no other
 /// descriptor; then runs the supervisor and exits.
 fn become_supervisor(
-    request: wire::StartRequest,
+    request: StartRequest,
     network_namespace: Option<OwnedFd>,
     root_template: Option<OwnedFd>,
 ) -> ! {
-    let wire::StartRequest {
+    let StartRequest {
         job_dir,
         lock,
         done,

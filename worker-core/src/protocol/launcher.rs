@@ -1,85 +1,58 @@
-//! The launcher's messages: one `SOCK_SEQPACKET` message per request and per
-//! reply, descriptors passed alongside with `SCM_RIGHTS`.
+//! Between the application and its launcher: [`LauncherMessage`]s, one
+//! `SOCK_SEQPACKET` packet each, descriptors passed alongside (`SCM_RIGHTS`).
 //!
-//! - ready (launcher → application, once, on start): `W 1 R`.
-//! - start (application → launcher): `W 1 S <tied: 0|1> <job dir bytes>`, with the
-//!   job lock, the write end of the application's done pipe and, for a tied
-//!   job, the application's pidfd.
-//! - started (reply): `W 1 O`, with a pidfd of the new supervisor.
-//! - failed (reply): `W 1 E <errno: i32 le> <message>`; no supervisor exists.
+//! - ready (launcher → application, once, on start).
+//! - start (application → launcher), with the job lock, the write end of the
+//!   application's done pipe and, for a tied job, the application's pidfd.
+//! - started (reply), with a pidfd of the new supervisor.
+//! - failed (reply): no supervisor exists.
 
-use std::os::fd::{BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use super::frame::{self, Malformed, Message};
+use serde::{Deserialize, Serialize};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
 
-const MAGIC: u8 = b'W';
-const VERSION: u8 = 1;
-const READY: u8 = b'R';
-const START: u8 = b'S';
-const STARTED: u8 = b'O';
-const FAILED: u8 = b'E';
-
-/// Largest message: a header and a path of up to `PATH_MAX` bytes.
-pub(crate) const MAX_MESSAGE: usize = 4 + 4096 + 512;
-
-/// A message the other side could not make sense of.
-#[derive(Debug, thiserror::Error)]
-#[error("malformed launcher message: {0}; the application and its launcher disagree")]
-pub(crate) struct Malformed(pub(crate) &'static str);
-
-/// One message as received: its bytes and the descriptors that came with it.
-pub(crate) struct Received {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) fds: Vec<OwnedFd>,
+/// The messages of the channel, both ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum LauncherMessage {
+    /// The launcher is up and serving.
+    Ready,
+    /// Start the supervisor of the job in `job_dir`.
+    Start {
+        /// The job's directory.
+        job_dir: PathBuf,
+        /// The job is tied to the application: its pidfd comes along.
+        tied: bool,
+    },
+    /// The supervisor was started; its pidfd comes along.
+    Started,
+    /// No supervisor was started.
+    Failed {
+        /// The system error number, 0 if there is none.
+        errno: i32,
+        /// What went wrong.
+        message: String,
+    },
 }
 
-pub(crate) use crate::sys::send_with_rights as send;
+impl Message for LauncherMessage {
+    const CHANNEL: &'static str = "the launcher's socket";
+    /// A job directory of up to `PATH_MAX` bytes, escaped, and the rest.
+    const MAX_BODY: usize = 2 * 4096 + 512;
 
-/// Receives one message (blocking); `Ok(None)` at end of file (the peer is gone).
-/// Received descriptors are close-on-exec.
-pub(crate) fn receive(socket: BorrowedFd<'_>) -> std::io::Result<Option<Received>> {
-    let mut buffer = vec![0u8; MAX_MESSAGE];
-    let (length, whole, fds) = crate::sys::receive_with_rights(socket, &mut buffer)?;
-    if length == 0 && fds.is_empty() {
-        return Ok(None);
+    fn to_body(&self) -> Vec<u8> {
+        frame::json_body(self)
     }
-    if !whole {
-        return Err(std::io::Error::other(Malformed(
-            "message or descriptors truncated",
-        )));
-    }
-    buffer.truncate(length);
-    Ok(Some(Received { bytes: buffer, fds }))
-}
 
-fn header(kind: u8) -> Vec<u8> {
-    vec![MAGIC, VERSION, kind]
-}
-
-fn kind_of(bytes: &[u8]) -> Result<(u8, &[u8]), Malformed> {
-    match bytes {
-        [MAGIC, VERSION, kind, rest @ ..] => Ok((*kind, rest)),
-        [MAGIC, _, ..] => Err(Malformed("another protocol version")),
-        _ => Err(Malformed("no header")),
+    fn from_body(body: &[u8]) -> Option<Self> {
+        frame::from_json(body)
     }
 }
 
-/// The launcher is up and serving.
-pub(crate) fn ready() -> Vec<u8> {
-    header(READY)
-}
-
-/// Whether `bytes` is the ready message.
-pub(crate) fn is_ready(bytes: &[u8]) -> bool {
-    matches!(kind_of(bytes), Ok((READY, [])))
-}
-
-/// A request to start the supervisor of the job in `job_dir`.
-pub(crate) fn start(job_dir: &std::path::Path, tied: bool) -> Vec<u8> {
-    let mut bytes = header(START);
-    bytes.push(u8::from(tied));
-    bytes.extend_from_slice(job_dir.as_os_str().as_bytes());
-    bytes
+/// A connected pair: (application's end, launcher's end), both close-on-exec.
+pub(crate) fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    frame::socket_pair()
 }
 
 /// A start request as the launcher reads it.
@@ -91,74 +64,126 @@ pub(crate) struct StartRequest {
     pub(crate) application: Option<OwnedFd>,
 }
 
-/// Decodes a start request and takes its descriptors.
-pub(crate) fn parse_start(received: Received) -> Result<StartRequest, Malformed> {
-    let (kind, rest) = kind_of(&received.bytes)?;
-    if kind != START {
-        return Err(Malformed("not a start request"));
+/// Whether `error` says the other side sent something that is not a message
+/// (rather than that the socket failed).
+pub(crate) fn is_malformed(error: &io::Error) -> bool {
+    error.get_ref().is_some_and(|inner| inner.is::<Malformed>())
+}
+
+fn malformed(what: &'static str) -> io::Error {
+    Malformed {
+        channel: LauncherMessage::CHANNEL,
+        what,
     }
-    let [tied, dir @ ..] = rest else {
-        return Err(Malformed("no job directory"));
+    .into_io()
+}
+
+/// The launcher: says it is up and serving.
+pub(crate) fn send_ready(socket: BorrowedFd<'_>) -> io::Result<()> {
+    frame::send(socket, &LauncherMessage::Ready, &[])
+}
+
+/// The application: waits until its new launcher says it is ready; `false` if
+/// it ended or said something else first.
+pub(crate) fn wait_ready(socket: BorrowedFd<'_>) -> io::Result<bool> {
+    Ok(matches!(
+        frame::receive::<LauncherMessage>(socket)?,
+        Some((LauncherMessage::Ready, fds)) if fds.is_empty()
+    ))
+}
+
+/// The application: asks for the supervisor of the job in `job_dir`, handing
+/// over its lock, the write end of the done pipe and, for a tied job, the
+/// application's pidfd.
+pub(crate) fn request_start(
+    socket: BorrowedFd<'_>,
+    job_dir: &Path,
+    lock: BorrowedFd<'_>,
+    done: BorrowedFd<'_>,
+    application: Option<BorrowedFd<'_>>,
+) -> io::Result<()> {
+    let message = LauncherMessage::Start {
+        job_dir: job_dir.to_owned(),
+        tied: application.is_some(),
     };
-    if dir.is_empty() || dir.contains(&0) {
-        return Err(Malformed("empty job directory or NUL byte in it"));
+    let mut fds = vec![lock, done];
+    fds.extend(application);
+    frame::send(socket, &message, &fds)
+}
+
+/// The launcher: the next start request; `Ok(None)` at end of file (the
+/// application is gone).
+///
+/// # Errors
+///
+/// The socket failed, or the request is not one ([`is_malformed`]): the
+/// launcher replies with [`reply_failed`] and goes on.
+pub(crate) fn receive_request(socket: BorrowedFd<'_>) -> io::Result<Option<StartRequest>> {
+    let Some((message, fds)) = frame::receive::<LauncherMessage>(socket)? else {
+        return Ok(None);
+    };
+    let LauncherMessage::Start { job_dir, tied } = message else {
+        return Err(malformed("not a start request"));
+    };
+    if job_dir.as_os_str().is_empty() {
+        return Err(malformed("an empty job directory"));
     }
-    let tied = *tied == 1;
-    let mut fds = received.fds.into_iter();
+    let mut fds = fds.into_iter();
     let (Some(lock), Some(done), application, None) = (
         fds.next(),
         fds.next(),
         if tied { fds.next() } else { None },
         fds.next(),
     ) else {
-        return Err(Malformed("wrong number of descriptors"));
+        return Err(malformed("the wrong number of descriptors"));
     };
     if tied && application.is_none() {
-        return Err(Malformed("a tied job without the application's pidfd"));
+        return Err(malformed("a tied job without the application's pidfd"));
     }
-    Ok(StartRequest {
-        job_dir: PathBuf::from(std::ffi::OsStr::from_bytes(dir)),
+    Ok(Some(StartRequest {
+        job_dir,
         lock,
         done,
         application,
-    })
+    }))
 }
 
-/// The reply for a started supervisor (its pidfd goes with it).
-pub(crate) fn started() -> Vec<u8> {
-    header(STARTED)
+/// The launcher: the supervisor is started, and `pidfd` names it.
+pub(crate) fn reply_started(socket: BorrowedFd<'_>, pidfd: &OwnedFd) -> io::Result<()> {
+    frame::send(socket, &LauncherMessage::Started, &[pidfd.as_fd()])
 }
 
-/// The reply for a start that created no process.
-pub(crate) fn failed(error: &std::io::Error) -> Vec<u8> {
-    let mut bytes = header(FAILED);
-    bytes.extend_from_slice(&error.raw_os_error().unwrap_or(0).to_le_bytes());
-    bytes.extend_from_slice(error.to_string().as_bytes());
-    bytes
+/// The launcher: no supervisor was started, because of `error`.
+pub(crate) fn reply_failed(socket: BorrowedFd<'_>, error: &io::Error) -> io::Result<()> {
+    let message = LauncherMessage::Failed {
+        errno: error.raw_os_error().unwrap_or(0),
+        message: error.to_string(),
+    };
+    frame::send(socket, &message, &[])
 }
 
-/// A reply as the application reads it: the supervisor's pidfd, or why the
-/// launcher started none.
-pub(crate) fn parse_reply(
-    received: Received,
-) -> Result<Result<OwnedFd, std::io::Error>, Malformed> {
-    let (kind, rest) = kind_of(&received.bytes)?;
-    let mut fds = received.fds.into_iter();
-    match (kind, fds.next(), fds.next()) {
-        (STARTED, Some(pidfd), None) if rest.is_empty() => Ok(Ok(pidfd)),
-        (FAILED, None, None) => {
-            let [a, b, c, d, message @ ..] = rest else {
-                return Err(Malformed("short error reply"));
-            };
-            let errno = i32::from_le_bytes([*a, *b, *c, *d]);
-            let message = String::from_utf8_lossy(message).into_owned();
-            Ok(Err(if errno != 0 {
-                std::io::Error::from_raw_os_error(errno)
-            } else {
-                std::io::Error::other(message)
-            }))
-        }
-        _ => Err(Malformed("unexpected reply")),
+/// The application: the launcher's reply, a pidfd of the supervisor or why
+/// it started none; `Ok(None)` at end of file (the launcher is gone).
+///
+/// # Errors
+///
+/// The socket failed, or the reply is not one: whether a supervisor was
+/// started is then unknown.
+pub(crate) fn receive_reply(
+    socket: BorrowedFd<'_>,
+) -> io::Result<Option<Result<OwnedFd, io::Error>>> {
+    let Some((message, fds)) = frame::receive::<LauncherMessage>(socket)? else {
+        return Ok(None);
+    };
+    let mut fds = fds.into_iter();
+    match (message, fds.next(), fds.next()) {
+        (LauncherMessage::Started, Some(pidfd), None) => Ok(Some(Ok(pidfd))),
+        (LauncherMessage::Failed { errno, message }, None, None) => Ok(Some(Err(if errno != 0 {
+            io::Error::from_raw_os_error(errno)
+        } else {
+            io::Error::other(message)
+        }))),
+        _ => Err(malformed("an unexpected reply")),
     }
 }
 

@@ -1,9 +1,11 @@
-//! The sandbox's reports to its supervisor: length-prefixed JSON messages on a pipe.
+//! The sandbox's reports to its supervisor: [`SandboxReport`]s, framed, on a
+//! pipe (the init's), and the job's progress on a pipe of its own.
 //!
 //! The sandbox init is a forked copy of the supervisor, so it may allocate and
-//! serialize; each message is written with one `write`, and small enough
+//! serialize; each report is written with one `write`, and small enough
 //! (under `PIPE_BUF`) to arrive whole.
 
+use super::frame::{self, FrameReader, Message};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 
@@ -35,8 +37,22 @@ pub(crate) enum SandboxReport {
     },
 }
 
-/// Largest encoded report; a pipe write of at most `PIPE_BUF` (4096) bytes is atomic.
+/// Largest body of a report: its frame (with the header) stays within one
+/// atomic pipe write (`PIPE_BUF`, 4096 bytes).
 const MAX_REPORT: usize = 4000;
+
+impl Message for SandboxReport {
+    const CHANNEL: &'static str = "the sandbox's report pipe";
+    const MAX_BODY: usize = MAX_REPORT;
+
+    fn to_body(&self) -> Vec<u8> {
+        frame::json_body(self)
+    }
+
+    fn from_body(body: &[u8]) -> Option<Self> {
+        frame::from_json(body)
+    }
+}
 
 /// Writes reports; the sandbox's end.
 pub(crate) struct ReportSender<W: Write> {
@@ -84,61 +100,25 @@ impl<W: Write> ReportSender<W> {
 
     /// Best effort: if the supervisor is gone there is no one left to tell.
     fn send(&mut self, report: &SandboxReport) {
-        let Ok(mut body) = serde_json::to_vec(report) else {
-            return;
+        // Only a setup failure carries text; keep it within one atomic write.
+        let too_long = SandboxReport::SetupFailed {
+            step: "report".into(),
+            path: String::new(),
+            errno: None,
+            message: "setup failure message too long".into(),
         };
-        if body.len() > MAX_REPORT {
-            // Only a setup failure carries text; keep it within one atomic write.
-            body = serde_json::to_vec(&SandboxReport::SetupFailed {
-                step: "report".into(),
-                path: String::new(),
-                errno: None,
-                message: "setup failure message too long".into(),
-            })
-            .unwrap_or_default();
+        let report = match report.to_body().len() > MAX_REPORT {
+            true => &too_long,
+            false => report,
+        };
+        if let Ok(framed) = frame::frame(report) {
+            let _ = self.sink.write_all(&framed);
         }
-        let mut frame = Vec::with_capacity(4 + body.len());
-        frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        frame.extend_from_slice(&body);
-        let _ = self.sink.write_all(&frame);
     }
 }
 
 /// Reassembles reports from the bytes read off the pipe; the supervisor's end.
-#[derive(Debug, Default)]
-pub(crate) struct ReportReader {
-    buffer: Vec<u8>,
-}
-
-/// The pipe carried something that is not a report.
-#[derive(Debug, thiserror::Error)]
-#[error("the sandbox sent a malformed report")]
-pub(crate) struct MalformedReport;
-
-impl ReportReader {
-    pub(crate) fn push(&mut self, bytes: &[u8]) {
-        self.buffer.extend_from_slice(bytes);
-    }
-
-    /// The next whole report, if one has arrived.
-    pub(crate) fn next_report(&mut self) -> Result<Option<SandboxReport>, MalformedReport> {
-        let Some(header) = self.buffer.get(..4) else {
-            return Ok(None);
-        };
-        let mut length = [0u8; 4];
-        length.copy_from_slice(header);
-        let length = u32::from_le_bytes(length) as usize;
-        if length > MAX_REPORT {
-            return Err(MalformedReport);
-        }
-        let Some(body) = self.buffer.get(4..4 + length) else {
-            return Ok(None);
-        };
-        let report = serde_json::from_slice(body).map_err(|_| MalformedReport)?;
-        self.buffer.drain(..4 + length);
-        Ok(Some(report))
-    }
-}
+pub(crate) type ReportReader = FrameReader<SandboxReport>;
 
 #[cfg(test)]
 mod tests;

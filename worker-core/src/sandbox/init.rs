@@ -7,7 +7,7 @@
 use crate::job::JobContext;
 use crate::job::registry::JobEntry;
 use crate::protocol::report::ReportSender;
-use crate::protocol::result::{RESULT_ERROR, RESULT_OK, RESULT_PANIC};
+use crate::protocol::result::JobResult;
 use crate::sys::{Forked, fork_single_threaded};
 use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::sys::wait::{WaitStatus, waitpid};
@@ -228,11 +228,10 @@ fn run_job(plan: &SandboxPlan, mut result: File, progress: Option<File>) -> ! {
     let context = JobContext::new(plan.job_id.clone(), plan.attempt, progress);
     let run = plan.entry.run;
     let outcome = std::panic::catch_unwind(|| run(&plan.args, &context));
-    let (tag, payload, code) = match outcome {
-        Ok(Ok(output)) => (RESULT_OK, output, 0),
+    let (message, code) = match outcome {
+        Ok(Ok(output)) => (JobResult::Output(output), 0),
         Ok(Err(failure)) => (
-            RESULT_ERROR,
-            serde_json::to_vec(&failure).unwrap_or_default(),
+            JobResult::Error(serde_json::to_vec(&failure).unwrap_or_default()),
             1,
         ),
         Err(panic) => {
@@ -241,15 +240,12 @@ fn run_job(plan: &SandboxPlan, mut result: File, progress: Option<File>) -> ! {
                 .map(|text| (*text).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "the job panicked with a non-string payload".to_owned());
-            (RESULT_PANIC, message.into_bytes(), 101)
+            (JobResult::Panicked(message.into_bytes()), 101)
         }
     };
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    let mut message = Vec::with_capacity(1 + payload.len());
-    message.push(tag);
-    message.extend_from_slice(&payload);
-    let sent = result.write_all(&message);
+    let sent = message.send(&mut result);
     drop(result);
     std::process::exit(if sent.is_ok() { code } else { 1 })
 }

@@ -34,6 +34,7 @@
 use super::StateError;
 use super::files::{decode, encode, write_atomic};
 use crate::sys::flock;
+use rustix::fs::FlockOperation;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fs::{self, File, OpenOptions};
@@ -53,7 +54,8 @@ const MAX_REOPENS: usize = 100;
 /// protocol).
 pub(crate) fn read_locked<T: DeserializeOwned>(path: &Path) -> Result<T, StateError> {
     let mut file = File::open(path).map_err(|source| StateError::io("read", path, source))?;
-    flock(file.as_fd(), libc::LOCK_SH).map_err(|source| StateError::io("lock", path, source))?;
+    flock(file.as_fd(), FlockOperation::LockShared)
+        .map_err(|source| StateError::io("lock", path, source))?;
     let mut bytes = Vec::with_capacity(IN_PLACE_MAX as usize + 1);
     file.read_to_end(&mut bytes)
         .map_err(|source| StateError::io("read", path, source))?;
@@ -77,7 +79,7 @@ fn write_bytes_in_place(path: &Path, mut bytes: Vec<u8>) -> Result<(), StateErro
             }
             Err(source) => return Err(StateError::io("open", path, source)),
         };
-        flock(file.as_fd(), libc::LOCK_EX)
+        flock(file.as_fd(), FlockOperation::LockExclusive)
             .map_err(|source| StateError::io("lock", path, source))?;
         let held = file
             .metadata()

@@ -23,6 +23,7 @@
 
 use super::{JobPaths, StateError};
 use crate::sys::flock;
+use rustix::fs::FlockOperation;
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -66,7 +67,7 @@ impl JobLock {
             .write(true)
             .open(&path)
             .map_err(|source| StateError::io("create", &path, source))?;
-        flock(file.as_fd(), libc::LOCK_EX)
+        flock(file.as_fd(), FlockOperation::LockExclusive)
             .map_err(|source| StateError::io("lock", &path, source))?;
         paths.link_active()?;
         Ok(JobLock { file })
@@ -82,7 +83,7 @@ impl JobLock {
             }
             Err(source) => return Err(StateError::io("open", &path, source)),
         };
-        match flock(file.as_fd(), libc::LOCK_EX | libc::LOCK_NB) {
+        match flock(file.as_fd(), FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(LockAttempt::Taken(JobLock { file })),
             Err(error) if would_block(&error) => Ok(LockAttempt::Held),
             Err(source) => Err(StateError::io("lock", &path, source)),
@@ -94,7 +95,7 @@ impl JobLock {
         // The same open file description already holds the lock: this re-lock
         // succeeds at once, and fails if the descriptor is not the job's lock.
         let file = File::from(fd);
-        flock(file.as_fd(), libc::LOCK_EX | libc::LOCK_NB)
+        flock(file.as_fd(), FlockOperation::NonBlockingLockExclusive)
             .map_err(|source| StateError::io("adopt the lock", paths.lock(), source))?;
         Ok(JobLock { file })
     }

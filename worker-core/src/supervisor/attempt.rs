@@ -27,7 +27,7 @@ struct Pipes {
 }
 
 impl Pipes {
-    fn new() -> nix::Result<Pipes> {
+    fn new() -> std::io::Result<Pipes> {
         let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC);
         Ok(Pipes {
             stdout: pipe()?,

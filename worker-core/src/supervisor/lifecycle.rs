@@ -230,8 +230,7 @@ impl Supervisor {
                 eprintln!("workernator supervisor: {}", error_chain(&error));
             }
         }
-        let (exit, output) = verdict::decide(observed);
-        (exit, output.map(<[u8]>::to_vec))
+        verdict::decide(observed)
     }
 
     /// Records the job's end: the result, a last log record, the work dir

@@ -308,7 +308,7 @@ impl Pump {
 
     fn handle_reports(&mut self, supervisor: &mut Supervisor, observed: &mut Observed) {
         loop {
-            match self.reader.next_report() {
+            match self.reader.next_message() {
                 Ok(None) => return,
                 Ok(Some(SandboxReport::SetupFailed {
                     step,
@@ -349,7 +349,7 @@ impl Pump {
     /// the job pretending to be its sandbox's init, and ends the pipe.
     fn handle_progress(&mut self, supervisor: &mut Supervisor) {
         loop {
-            match self.progress_reader.next_report() {
+            match self.progress_reader.next_message() {
                 Ok(None) => return,
                 Ok(Some(SandboxReport::Progress {
                     done,

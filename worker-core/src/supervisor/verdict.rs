@@ -3,7 +3,7 @@
 
 use crate::model::outcome::JobFailure;
 use crate::model::outcome::{ExitReason, SetupFailure};
-use crate::protocol::result::{RESULT_ERROR, RESULT_OK, RESULT_PANIC};
+use crate::protocol::result::JobResult;
 
 /// How a process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,8 @@ pub(crate) struct Observed {
     pub(crate) job_end: Option<ProcessEnd>,
     /// How the sandbox init ended, as the supervisor reaped it.
     pub(crate) init_end: Option<ProcessEnd>,
-    /// The result message: a tag byte, then the payload.
+    /// Everything the job's result pipe carried: one framed result, if the
+    /// job got to send it.
     pub(crate) result: Vec<u8>,
     pub(crate) stop_requested: bool,
     /// The attempt was stopped for running past this limit (milliseconds).
@@ -29,7 +30,7 @@ pub(crate) struct Observed {
 }
 
 /// The job's exit, and its serialized output when it succeeded.
-pub(crate) fn decide(observed: &Observed) -> (ExitReason, Option<&[u8]>) {
+pub(crate) fn decide(observed: &Observed) -> (ExitReason, Option<Vec<u8>>) {
     if let Some(message) = &observed.supervisor_error {
         return (
             ExitReason::SupervisorFailed {
@@ -46,22 +47,22 @@ pub(crate) fn decide(observed: &Observed) -> (ExitReason, Option<&[u8]>) {
             None,
         );
     }
-    let (tag, payload) = match observed.result.split_first() {
-        Some((tag, payload)) => (Some(*tag), payload),
-        None => (None, &[][..]),
+    let result = JobResult::receive(&observed.result);
+    let result = match (result, observed.job_end) {
+        (Some(JobResult::Output(output)), Some(ProcessEnd::Exited(0))) => {
+            return (ExitReason::Succeeded, Some(output));
+        }
+        (result, _) => result,
     };
-    if tag == Some(RESULT_OK) && observed.job_end == Some(ProcessEnd::Exited(0)) {
-        return (ExitReason::Succeeded, Some(payload));
-    }
     if let Some(limit_ms) = observed.timed_out {
         return (ExitReason::TimedOut { limit_ms }, None);
     }
     if observed.stop_requested {
         return (ExitReason::Stopped, None);
     }
-    match tag {
-        Some(RESULT_ERROR) => {
-            return match serde_json::from_slice::<JobFailure>(payload) {
+    match result {
+        Some(JobResult::Error(payload)) => {
+            return match serde_json::from_slice::<JobFailure>(&payload) {
                 Ok(failure) => (ExitReason::JobError { failure }, None),
                 Err(error) => (
                     ExitReason::SupervisorFailed {
@@ -71,11 +72,11 @@ pub(crate) fn decide(observed: &Observed) -> (ExitReason, Option<&[u8]>) {
                 ),
             };
         }
-        Some(RESULT_PANIC) => {
-            let message = String::from_utf8_lossy(payload).into_owned();
+        Some(JobResult::Panicked(payload)) => {
+            let message = String::from_utf8_lossy(&payload).into_owned();
             return (ExitReason::Panicked { message }, None);
         }
-        _ => {}
+        Some(JobResult::Output(_)) | None => {}
     }
     match (observed.job_end, observed.init_end) {
         (Some(ProcessEnd::Exited(code)), _) => (ExitReason::Exited { code }, None),

@@ -2,6 +2,7 @@
 //! known numbers, and registering one with tokio.
 #![allow(unsafe_code)]
 
+use rustix::fs::FlockOperation;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -88,85 +89,7 @@ pub(crate) fn readable_async_fd(fd: OwnedFd) -> io::Result<tokio::io::unix::Asyn
         .map_err(|error| error.into())
 }
 
-/// flock(2) with `operation` (`LOCK_EX`, `LOCK_EX | LOCK_NB`, ...).
-pub(crate) fn flock(fd: BorrowedFd<'_>, operation: libc::c_int) -> io::Result<()> {
-    // SAFETY: flock(2) only acts on the open descriptor, valid for the call.
-    if unsafe { libc::flock(fd.as_raw_fd(), operation) } < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
-/// Sends one message with `fds` attached (`SCM_RIGHTS`), retried on `EINTR`.
-/// Never raises SIGPIPE.
-pub(crate) fn send_with_rights(
-    socket: BorrowedFd<'_>,
-    bytes: &[u8],
-    fds: &[std::os::fd::RawFd],
-) -> io::Result<()> {
-    use nix::sys::socket::{ControlMessage, MsgFlags, sendmsg};
-    use std::os::fd::AsRawFd;
-    let iov = [io::IoSlice::new(bytes)];
-    let rights = [ControlMessage::ScmRights(fds)];
-    let cmsgs: &[ControlMessage<'_>] = if fds.is_empty() { &[] } else { &rights };
-    loop {
-        match sendmsg::<()>(
-            socket.as_raw_fd(),
-            &iov,
-            cmsgs,
-            MsgFlags::MSG_NOSIGNAL,
-            None,
-        ) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            other => return other.map(drop).map_err(io::Error::from),
-        }
-    }
-}
-
-/// At most this many descriptors are taken from one message.
-const MAX_RECEIVED_FDS: usize = 16;
-
-/// One message received from `socket` (blocking, retried on `EINTR`) into
-/// `buffer`: its length, whether it and its descriptors came whole (no
-/// `MSG_TRUNC` or `MSG_CTRUNC`), and the descriptors, close-on-exec and owned
-/// (so closed even when the caller rejects the message).
-pub(crate) fn receive_with_rights(
-    socket: BorrowedFd<'_>,
-    buffer: &mut [u8],
-) -> io::Result<(usize, bool, Vec<OwnedFd>)> {
-    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
-    use std::os::fd::{AsRawFd, RawFd};
-    let mut space = nix::cmsg_space!([RawFd; MAX_RECEIVED_FDS]);
-    let mut iov = [io::IoSliceMut::new(buffer)];
-    let message = loop {
-        match recvmsg::<()>(
-            socket.as_raw_fd(),
-            &mut iov,
-            Some(&mut space),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        ) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            other => break other?,
-        }
-    };
-    let mut raw = Vec::new();
-    for cmsg in message.cmsgs()? {
-        if let ControlMessageOwned::ScmRights(fds) = cmsg {
-            raw.extend(fds);
-        }
-    }
-    let whole = !message
-        .flags
-        .intersects(MsgFlags::MSG_TRUNC | MsgFlags::MSG_CTRUNC);
-    Ok((message.bytes, whole, owned_from_rights(&raw)))
-}
-
-/// Takes ownership of descriptors received with `SCM_RIGHTS`.
-fn owned_from_rights(raw: &[std::os::fd::RawFd]) -> Vec<OwnedFd> {
-    raw.iter()
-        // SAFETY: the kernel installed each of these descriptors in this process
-        // for this message alone; nothing else knows or owns them.
-        .map(|fd| unsafe { OwnedFd::from_raw_fd(*fd) })
-        .collect()
+/// flock(2) with `operation`.
+pub(crate) fn flock(fd: BorrowedFd<'_>, operation: FlockOperation) -> io::Result<()> {
+    Ok(rustix::fs::flock(fd, operation)?)
 }

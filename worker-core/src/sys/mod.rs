@@ -11,9 +11,7 @@ mod random;
 mod spawn;
 
 pub(crate) use errors::error_chain;
-pub(crate) use fds::{
-    arrange_fds, flock, inherited_fd, readable_async_fd, receive_with_rights, send_with_rights,
-};
+pub(crate) use fds::{arrange_fds, flock, inherited_fd, readable_async_fd};
 pub(crate) use fork::{
     Forked, can_make_user_namespace, clone_into_cgroup_single_threaded, clone_single_threaded,
     fork_single_threaded,

@@ -1,6 +1,7 @@
 //! Random bytes from the kernel.
-#![allow(unsafe_code)]
 
+use rustix::io::Errno;
+use rustix::rand::GetRandomFlags;
 use std::io;
 
 /// Fills `bytes` from the kernel's random source (`getrandom(2)`: one system
@@ -8,22 +9,11 @@ use std::io;
 pub(crate) fn random_bytes(bytes: &mut [u8]) -> io::Result<()> {
     let mut filled = 0;
     while filled < bytes.len() {
-        let rest = &mut bytes[filled..];
-        // SAFETY: getrandom writes at most `rest.len()` bytes into `rest`, a
-        // live, writable buffer of that length.
-        let got = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        match got {
-            n if n > 0 => filled += n as usize,
-            _ => {
-                let error = io::Error::last_os_error();
-                if error.kind() != io::ErrorKind::Interrupted {
-                    return Err(error);
-                }
-            }
+        match rustix::rand::getrandom(&mut bytes[filled..], GetRandomFlags::empty()) {
+            Ok(got) => filled += got,
+            Err(Errno::INTR) => {}
+            Err(errno) => return Err(errno.into()),
         }
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests;

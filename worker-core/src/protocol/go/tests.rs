@@ -22,3 +22,16 @@ fn a_go_ahead_without_descriptors_and_end_of_file() {
     drop(supervisor);
     assert!(receive(init.as_fd()).is_none());
 }
+
+#[test]
+fn anything_else_is_no_go_ahead() {
+    let (supervisor, init) = pair().unwrap();
+    // The go-ahead of old, one bare byte: not a frame.
+    nix::sys::socket::send(
+        std::os::fd::AsRawFd::as_raw_fd(&supervisor),
+        b"g",
+        nix::sys::socket::MsgFlags::empty(),
+    )
+    .unwrap();
+    assert!(receive(init.as_fd()).is_none());
+}

@@ -19,7 +19,7 @@ fn reports_survive_arbitrary_splits() {
         let mut got = Vec::new();
         for chunk in [&wire[..split], &wire[split..]] {
             reader.push(chunk);
-            while let Some(report) = reader.next_report().unwrap() {
+            while let Some(report) = reader.next_message().unwrap() {
                 got.push(report);
             }
         }
@@ -36,8 +36,8 @@ fn reports_survive_arbitrary_splits() {
 fn garbage_is_an_error_not_a_hang() {
     let mut reader = ReportReader::default();
     reader.push(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
-    assert!(reader.next_report().is_err());
+    assert!(reader.next_message().is_err());
     let mut reader = ReportReader::default();
     reader.push(&[3, 0, 0, 0, b'{', b'x', b'}']);
-    assert!(reader.next_report().is_err());
+    assert!(reader.next_message().is_err());
 }

@@ -1,4 +1,5 @@
 use super::*;
+use rustix::fs::FlockOperation;
 
 #[test]
 fn a_held_lock_cannot_be_taken_and_is_free_after_drop() {
@@ -37,7 +38,7 @@ fn the_job_dir_keeps_the_lock_inode_when_the_marker_goes() {
     assert_eq!(std::fs::metadata(&in_dir).unwrap().ino(), inode);
     // Either name is the same lock.
     let other = std::fs::File::open(&in_dir).unwrap();
-    assert!(flock(other.as_fd(), libc::LOCK_EX | libc::LOCK_NB).is_err());
+    assert!(flock(other.as_fd(), FlockOperation::NonBlockingLockExclusive).is_err());
     paths.clear_active().unwrap();
     drop(held);
     assert!(matches!(

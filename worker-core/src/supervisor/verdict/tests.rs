@@ -1,9 +1,14 @@
 use super::*;
 
+/// What the result pipe carries when the job sends `result`.
+fn sent(result: JobResult) -> Vec<u8> {
+    let mut pipe = Vec::new();
+    result.send(&mut pipe).unwrap();
+    pipe
+}
+
 fn ok(payload: &[u8]) -> Vec<u8> {
-    let mut result = vec![RESULT_OK];
-    result.extend_from_slice(payload);
-    result
+    sent(JobResult::Output(payload.to_vec()))
 }
 
 #[test]
@@ -14,7 +19,10 @@ fn output_and_clean_exit_is_success() {
         init_end: Some(ProcessEnd::Exited(0)),
         ..Observed::default()
     };
-    assert_eq!(decide(&observed), (ExitReason::Succeeded, Some(&b"42"[..])));
+    assert_eq!(
+        decide(&observed),
+        (ExitReason::Succeeded, Some(b"42".to_vec()))
+    );
 }
 
 #[test]
@@ -65,8 +73,7 @@ fn job_error_panic_exit_and_signal() {
         causes: vec![],
         retryable: true,
     };
-    let mut result = vec![RESULT_ERROR];
-    result.extend(serde_json::to_vec(&failure).unwrap());
+    let result = sent(JobResult::Error(serde_json::to_vec(&failure).unwrap()));
     let observed = Observed {
         result,
         job_end: Some(ProcessEnd::Exited(1)),
@@ -75,7 +82,7 @@ fn job_error_panic_exit_and_signal() {
     assert_eq!(decide(&observed).0, ExitReason::JobError { failure });
 
     let observed = Observed {
-        result: b"Pboom".to_vec(),
+        result: sent(JobResult::Panicked(b"boom".to_vec())),
         job_end: Some(ProcessEnd::Exited(101)),
         ..Observed::default()
     };
