@@ -49,7 +49,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
-use workernator::{Config, Job, JobHandle, JobId, JobState, Limits, OutputStream, Runner};
+use workernator::{
+    Config, Job, JobHandle, JobId, Limits, Runner, logs::OutputStream, status::JobState,
+};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 

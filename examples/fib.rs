@@ -5,7 +5,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use workernator::{Config, Job, JobContext, JobError, OutputStream, Run, Runner};
+use workernator::{Config, Job, JobContext, JobError, Run, Runner, logs::OutputStream};
 
 /// Compute the n-th Fibonacci number.
 #[derive(Job, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use workernator::{Config, Job, JobContext, JobError, OutputStream, Run, Runner};
+use workernator::{Config, Job, JobContext, JobError, Run, Runner, logs::OutputStream};
 
 const GIB: u64 = 1 << 30;
 const RUNS: usize = 3;

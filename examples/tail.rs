@@ -9,7 +9,10 @@
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::time::Duration;
-use workernator::{Config, Job, JobContext, JobError, LogOptions, OutputStream, Run, Runner};
+use workernator::{
+    Config, Job, JobContext, JobError, Run, Runner,
+    logs::{LogOptions, OutputStream},
+};
 
 /// Counts, slowly.
 #[derive(Job, Serialize, Deserialize)]
@@ -53,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 };
                 println!("[reader 1] {tag}: {}", line.line);
             }
-            Ok::<_, workernator::LogError>(())
+            Ok::<_, workernator::errors::LogError>(())
         });
 
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -63,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             while let Some(line) = late.next().await {
                 println!("[reader 2] {}", line?.line);
             }
-            Ok::<_, workernator::LogError>(())
+            Ok::<_, workernator::errors::LogError>(())
         });
 
         let counted = job.wait().await?;

@@ -6,7 +6,7 @@ mod common;
 
 use common::jobs::{Square, Ticker};
 use std::time::Duration;
-use workernator::{Capacity, JobState, Limits, StartError, StartOptions};
+use workernator::{Limits, StartOptions, config::Capacity, errors::StartError, status::JobState};
 
 workernator::init_before_main!();
 

@@ -9,7 +9,7 @@ use common::jobs::Ticker;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
-use workernator::{Capacity, JobId, Runner};
+use workernator::{JobId, Runner, config::Capacity};
 
 workernator::init_before_main!();
 

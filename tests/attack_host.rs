@@ -6,7 +6,7 @@ mod common;
 use common::attacks::{assert_all_refused, attempt};
 use common::jobs::Attack;
 use std::process::{Child, Command};
-use workernator::{NetworkMode, StartOptions};
+use workernator::{StartOptions, sandbox::NetworkMode};
 
 workernator::init_before_main!();
 

@@ -6,7 +6,7 @@ use common::attacks::{assert_all_refused, attempt};
 use common::jobs::Attack;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
-use workernator::{BindMount, StartOptions};
+use workernator::{StartOptions, sandbox::BindMount};
 
 workernator::init_before_main!();
 

@@ -3,7 +3,10 @@
 mod common;
 
 use common::jobs::Square;
-use workernator::{Config, Limits, OpenError, Runner, WaitError};
+use workernator::{
+    Config, Limits, Runner,
+    errors::{OpenError, WaitError},
+};
 
 workernator::init_before_main!();
 

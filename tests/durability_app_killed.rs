@@ -6,7 +6,11 @@ mod common;
 
 use common::app::{AppMode, app_process as app_body, spawn_app};
 use common::jobs::Ticker;
-use workernator::{JobId, JobState, ListedJob, OutputStream, Runner};
+use workernator::{
+    JobId, Runner,
+    logs::OutputStream,
+    status::{JobState, ListedJob},
+};
 
 workernator::init_before_main!();
 

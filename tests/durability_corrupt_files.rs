@@ -4,7 +4,10 @@
 mod common;
 
 use common::jobs::Square;
-use workernator::{JobState, ListedJob, Runner};
+use workernator::{
+    Runner,
+    status::{JobState, ListedJob},
+};
 
 workernator::init_before_main!();
 

@@ -6,7 +6,11 @@ mod common;
 use common::jobs::Ticker;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use workernator::{JobState, JobStatus, Runner, WaitError};
+use workernator::{
+    Runner,
+    errors::WaitError,
+    status::{JobState, JobStatus},
+};
 
 workernator::init_before_main!();
 

@@ -6,7 +6,11 @@ mod common;
 
 use common::app::{AppMode, app_process as app_body, spawn_app};
 use common::jobs::Ticker;
-use workernator::{JobState, ListedJob, Runner, WaitError};
+use workernator::{
+    Runner,
+    errors::WaitError,
+    status::{JobState, ListedJob},
+};
 
 workernator::init_before_main!();
 

@@ -8,7 +8,7 @@ mod common;
 use common::app::{AppMode, app_process as app_body, spawn_app};
 use common::jobs::Ticker;
 use std::os::fd::AsRawFd;
-use workernator::{JobState, Runner, WaitError};
+use workernator::{Runner, errors::WaitError, status::JobState};
 
 workernator::init_before_main!();
 

@@ -5,7 +5,10 @@ mod common;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use workernator::{ExitReason, JobState, WaitError};
+use workernator::{
+    errors::WaitError,
+    status::{ExitReason, JobState},
+};
 
 workernator::init_before_main!();
 
@@ -33,7 +36,7 @@ fn killing_the_supervisor_kills_the_sandbox_and_the_job_is_lost() {
     assert_eq!(status.state, JobState::Lost);
     assert_eq!(
         status.failure_class,
-        Some(workernator::FailureClass::Temporary)
+        Some(workernator::retry::FailureClass::Temporary)
     );
     assert!(test.cgroup_left(job.id().as_str()).is_empty());
 }

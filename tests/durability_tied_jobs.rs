@@ -4,7 +4,7 @@ mod common;
 
 use common::app::{AppMode, app_process as app_body, spawn_app};
 use common::jobs::Ticker;
-use workernator::{JobId, JobState, Runner, WaitError};
+use workernator::{JobId, Runner, errors::WaitError, status::JobState};
 
 workernator::init_before_main!();
 

@@ -5,7 +5,10 @@ mod common;
 
 use common::app::{AppMode, app_process as app_body, spawn_app};
 use std::collections::HashSet;
-use workernator::{JobState, ListedJob, Runner};
+use workernator::{
+    Runner,
+    status::{JobState, ListedJob},
+};
 
 workernator::init_before_main!();
 

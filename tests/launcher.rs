@@ -5,7 +5,7 @@
 mod common;
 
 use common::jobs::{Square, Ticker};
-use workernator::{JobHandle, JobState};
+use workernator::{JobHandle, status::JobState};
 
 workernator::init_before_main!();
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::jobs::Spin;
-use workernator::{JobState, Limits, StartOptions};
+use workernator::{Limits, StartOptions, status::JobState};
 
 workernator::init_before_main!();
 

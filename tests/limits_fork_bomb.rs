@@ -3,7 +3,7 @@
 mod common;
 
 use common::jobs::ForkBomb;
-use workernator::{JobState, Limits, StartOptions};
+use workernator::{Limits, StartOptions, status::JobState};
 
 workernator::init_before_main!();
 

@@ -10,7 +10,7 @@
 mod common;
 
 use common::jobs::DirectWrite;
-use workernator::{BlockDevice, Limits, StartOptions};
+use workernator::{Limits, StartOptions, limits::BlockDevice};
 
 workernator::init_before_main!();
 

@@ -5,7 +5,11 @@
 mod common;
 
 use common::jobs::{Hog, Square};
-use workernator::{ExitReason, JobState, Limits, StartOptions, WaitError};
+use workernator::{
+    Limits, StartOptions,
+    errors::WaitError,
+    status::{ExitReason, JobState},
+};
 
 workernator::init_before_main!();
 

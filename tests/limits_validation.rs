@@ -6,7 +6,11 @@ mod common;
 
 use common::jobs::{Spin, Square};
 use workernator::{
-    BindMount, BlockDevice, JobState, Limits, LimitsError, OptionsError, StartError, StartOptions,
+    Limits, StartOptions,
+    errors::{LimitsError, OptionsError, StartError},
+    limits::BlockDevice,
+    sandbox::BindMount,
+    status::JobState,
 };
 
 workernator::init_before_main!();

@@ -6,7 +6,10 @@ mod common;
 mod output_jobs;
 
 use output_jobs::{Spew, all_records, digest_stdout, spew_digest};
-use workernator::{Config, LogOptions, Logs, Runner, Start};
+use workernator::{
+    Config, Runner,
+    logs::{LogOptions, Logs, Start},
+};
 
 workernator::init_before_main!();
 

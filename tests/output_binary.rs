@@ -8,7 +8,10 @@ mod output_jobs;
 use output_jobs::{all_records, stream_bytes};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use workernator::{Job, JobContext, JobError, MAX_LINE_LEN, OutputStream, Run};
+use workernator::{
+    Job, JobContext, JobError, Run,
+    logs::{MAX_LINE_LEN, OutputStream},
+};
 
 workernator::init_before_main!();
 

@@ -6,7 +6,7 @@ mod common;
 mod output_jobs;
 
 use output_jobs::{CHUNK, Spew, all_records, spew_chunk, stream_bytes};
-use workernator::{JobState, OutputStream};
+use workernator::{logs::OutputStream, status::JobState};
 
 workernator::init_before_main!();
 

@@ -8,7 +8,7 @@ mod output_jobs;
 use nix::mount::{MntFlags, MsFlags};
 use output_jobs::{Spew, all_records, spew_digest, stream_bytes};
 use std::path::{Path, PathBuf};
-use workernator::{JobState, OutputStream};
+use workernator::{logs::OutputStream, status::JobState};
 
 workernator::init_before_main!();
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use workernator::{LogOptions, Logs, OutputStream, Start};
+use workernator::logs::{LogOptions, Logs, OutputStream, Start};
 
 workernator::init_before_main!();
 

@@ -6,7 +6,7 @@ mod output_jobs;
 
 use output_jobs::{all_records, stream_bytes};
 use serde::{Deserialize, Serialize};
-use workernator::{Job, JobContext, JobError, OutputStream, Run};
+use workernator::{Job, JobContext, JobError, Run, logs::OutputStream};
 
 workernator::init_before_main!();
 

@@ -6,7 +6,7 @@ mod common;
 mod output_jobs;
 
 use output_jobs::{Spew, digest_stdout, spew_digest};
-use workernator::JobState;
+use workernator::status::JobState;
 
 workernator::init_before_main!();
 
@@ -43,13 +43,13 @@ fn a_stalled_reader_slows_neither_the_job_nor_the_other_readers() {
     }
     // Back to the stalled reader: it resumes where it stopped and gets the rest.
     let mut digest = output_jobs::Digest::default();
-    if first.stream == workernator::OutputStream::Stdout {
+    if first.stream == workernator::logs::OutputStream::Stdout {
         digest.update(&first.bytes);
     }
     rt.block_on(async {
         while let Some(record) = stalled.next().await {
             let record = record.unwrap();
-            if record.stream == workernator::OutputStream::Stdout {
+            if record.stream == workernator::logs::OutputStream::Stdout {
                 digest.update(&record.bytes);
             }
         }

@@ -6,7 +6,10 @@ mod common;
 mod output_jobs;
 
 use output_jobs::Talk;
-use workernator::{LogError, LogOptions, Logs, OutputRecord};
+use workernator::{
+    errors::LogError,
+    logs::{LogOptions, Logs, OutputRecord},
+};
 
 workernator::init_before_main!();
 

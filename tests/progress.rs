@@ -3,7 +3,7 @@
 mod common;
 
 use common::jobs::Steps;
-use workernator::Progress;
+use workernator::status::Progress;
 
 workernator::init_before_main!();
 

@@ -4,7 +4,10 @@
 mod common;
 
 use common::jobs::{Failing, Flaky, Sleepy};
-use workernator::{ExitReason, JobState, WaitError};
+use workernator::{
+    errors::WaitError,
+    status::{ExitReason, JobState},
+};
 
 workernator::init_before_main!();
 
@@ -69,7 +72,7 @@ fn a_permanent_failure_gets_one_attempt() {
     assert!(status.attempts.is_empty());
     assert_eq!(
         status.failure_class,
-        Some(workernator::FailureClass::Permanent)
+        Some(workernator::retry::FailureClass::Permanent)
     );
 }
 

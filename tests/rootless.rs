@@ -12,7 +12,10 @@ mod common;
 use common::attacks::{assert_all_refused, attempt};
 use common::jobs::{Attack, Flaky, MakeReport, Probe, Report, Square, Stubborn, Ticker, WhoAmI};
 use workernator::{
-    Config, JobState, Limits, LimitsError, NetworkMode, RootlessLimits, StartError, StartOptions,
+    Config, Limits, StartOptions,
+    errors::{LimitsError, StartError},
+    sandbox::{NetworkMode, RootlessLimits},
+    status::JobState,
 };
 
 workernator::init_before_main!();
@@ -20,14 +23,16 @@ workernator::init_before_main!();
 /// Whether this user has a delegated cgroup v2 subtree that can enforce the
 /// default limits (memory and pids); then jobs run with their limits.
 fn delegation_enforces_default_limits() -> bool {
-    workernator::probe().delegated_cgroup.is_some_and(|cgroup| {
-        ["memory", "pids"].iter().all(|name| {
-            cgroup
-                .controllers
-                .iter()
-                .any(|c| c.name == *name && c.writable)
+    workernator::host::probe()
+        .delegated_cgroup
+        .is_some_and(|cgroup| {
+            ["memory", "pids"].iter().all(|name| {
+                cgroup
+                    .controllers
+                    .iter()
+                    .any(|c| c.name == *name && c.writable)
+            })
         })
-    })
 }
 
 fn best_effort(config: Config) -> Config {
@@ -127,7 +132,7 @@ fn a_rootless_jobs_output_streams_while_it_runs() {
         let mut seen = Vec::new();
         while let Some(record) = logs.next().await {
             let record = record.expect("record");
-            if record.stream == workernator::OutputStream::Stdout {
+            if record.stream == workernator::logs::OutputStream::Stdout {
                 seen.push(String::from_utf8_lossy(&record.bytes).into_owned());
                 if seen.len() == 1 {
                     // The first line arrives while the job still runs.
@@ -374,7 +379,7 @@ fn a_delegated_cgroup_v2_subtree_holds_rootless_jobs() {
     if !common::rootless(test_name) {
         return;
     }
-    let host = workernator::probe();
+    let host = workernator::host::probe();
     let Some(delegated) = host.delegated_cgroup else {
         let why = host.delegation_missing.unwrap_or_default();
         assert!(
@@ -444,7 +449,7 @@ fn as_root_the_rootless_tests_run_as_nobody() {
         );
         return;
     }
-    let nobody = workernator::JobUser::NOBODY;
+    let nobody = workernator::sandbox::JobUser::NOBODY;
     let home = tempfile::Builder::new()
         .prefix("workernator-test-")
         .tempdir()

@@ -5,7 +5,7 @@ mod common;
 use common::attacks::attempt;
 use common::jobs::Attack;
 use std::os::unix::fs::PermissionsExt;
-use workernator::{BindMount, StartOptions};
+use workernator::{StartOptions, sandbox::BindMount};
 
 workernator::init_before_main!();
 

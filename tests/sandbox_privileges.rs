@@ -4,7 +4,7 @@
 mod common;
 
 use common::jobs::WhoAmI;
-use workernator::{JobUser, StartOptions};
+use workernator::{StartOptions, sandbox::JobUser};
 
 workernator::init_before_main!();
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::jobs::Square;
-use workernator::WaitError;
+use workernator::errors::WaitError;
 
 workernator::init_before_main!();
 

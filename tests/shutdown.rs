@@ -4,7 +4,7 @@
 mod common;
 
 use common::jobs::Ticker;
-use workernator::{JobState, Runner, WaitError};
+use workernator::{Runner, errors::WaitError, status::JobState};
 
 workernator::init_before_main!();
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::jobs::Square;
-use workernator::StartError;
+use workernator::errors::StartError;
 
 #[test]
 fn start_without_init_is_refused() {

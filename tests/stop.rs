@@ -4,7 +4,11 @@
 mod common;
 
 use common::jobs::Stubborn;
-use workernator::{ExitReason, JobState, OutputStream, WaitError};
+use workernator::{
+    errors::WaitError,
+    logs::OutputStream,
+    status::{ExitReason, JobState},
+};
 
 workernator::init_before_main!();
 

@@ -3,7 +3,7 @@
 mod common;
 
 use common::jobs::{BigOutput, Failing, MakeReport, Panicking, Report};
-use workernator::{JobState, OutputStream, WaitError};
+use workernator::{errors::WaitError, logs::OutputStream, status::JobState};
 
 workernator::init_before_main!();
 

@@ -9,7 +9,7 @@
 use crate::procfs::ProcessRef;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use workernator::JobStatus;
+use workernator::status::JobStatus;
 
 /// The cgroup roots a parent may have been created under: every v1 hierarchy and
 /// the v2 mount (`/sys/fs/cgroup` itself on a v2-only host, `unified` on a hybrid).

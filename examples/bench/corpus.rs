@@ -13,7 +13,7 @@ use std::error::Error;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use workernator::{JobId, JobState};
+use workernator::{JobId, status::JobState};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use tokio::io::unix::AsyncFd;
-use workernator::{Job, JobHandle, OutputRecord};
+use workernator::{Job, JobHandle, logs::OutputRecord};
 
 /// A live view of a job's output records, oldest first, each once.
 pub trait RecordSource {

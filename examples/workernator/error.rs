@@ -4,7 +4,10 @@ use crate::adapters::output::OutputError;
 use crate::args::UsageError;
 use crate::kinds::FindError;
 use std::path::PathBuf;
-use workernator::{InvalidJobId, JobId, ListError, OpenError, StartError, StateError, StopError};
+use workernator::{
+    JobId,
+    errors::{InvalidJobId, ListError, OpenError, StartError, StateError, StopError},
+};
 
 /// Exit codes.
 pub(crate) mod exit {
@@ -55,7 +58,7 @@ pub(crate) enum CliError {
     Wait {
         id: JobId,
         #[source]
-        source: Box<workernator::WaitError>,
+        source: Box<workernator::errors::WaitError>,
     },
     #[error("cannot stop job {id}")]
     Stop {

@@ -8,8 +8,10 @@ use crate::jobs::{Evaluate, Exec, Fibonacci, Noop, WaitThenSend};
 use std::future::Future;
 use std::pin::Pin;
 use workernator::{
-    AttachError, Job, JobHandle, JobId, JobStatus, Limits, LogOptions, Logs, Runner, StartError,
-    StateError, StopError, WaitError,
+    Job, JobHandle, JobId, Limits, Runner,
+    errors::{AttachError, StartError, StateError, StopError, WaitError},
+    logs::{LogOptions, Logs},
+    status::JobStatus,
 };
 
 /// A job type the CLI can start from its arguments and show.

@@ -37,7 +37,9 @@ pub fn app_process() {
         .stop_grace(Duration::from_millis(200))
         .tie_jobs_to_application(std::env::var_os("WORKERNATOR_TEST_APP_TIE").is_some());
     let config = match std::env::var("WORKERNATOR_TEST_APP_CAPACITY") {
-        Ok(jobs) => config.capacity(workernator::Capacity::jobs(jobs.parse().expect("capacity"))),
+        Ok(jobs) => config.capacity(workernator::config::Capacity::jobs(
+            jobs.parse().expect("capacity"),
+        )),
         Err(_) => config,
     };
     let runner = Runner::open(config).expect("open runner");

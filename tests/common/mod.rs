@@ -38,8 +38,8 @@ pub const REQUIRE_ROOTLESS: &str = "WORKERNATOR_REQUIRE_ROOTLESS";
 pub fn rootless(test: &str) -> bool {
     let why_not = if nix::unistd::geteuid().is_root() {
         Some("runs as root; rootless mode needs an ordinary user (.ci/run runs these as one)")
-    } else if !workernator::probe().user_namespace_works {
-        Some("this user cannot make a user namespace (see workernator::probe())")
+    } else if !workernator::host::probe().user_namespace_works {
+        Some("this user cannot make a user namespace (see workernator::host::probe())")
     } else {
         None
     };
@@ -95,7 +95,7 @@ pub fn runner_with(configure: impl FnOnce(Config) -> Config) -> TestRunner {
     let runner = Runner::open(config).expect("open runner");
     let delegated_cgroup = match nix::unistd::geteuid().is_root() {
         true => None,
-        false => workernator::probe()
+        false => workernator::host::probe()
             .delegated_cgroup
             .map(|cgroup| cgroup.root),
     };
@@ -179,7 +179,9 @@ impl TestRunner {
         let unfinished: Vec<_> = listed
             .into_iter()
             .filter_map(|job| match job {
-                workernator::ListedJob::Job(status) if !status.state.is_finished() => Some(status),
+                workernator::status::ListedJob::Job(status) if !status.state.is_finished() => {
+                    Some(status)
+                }
                 _ => None,
             })
             .collect();
@@ -197,7 +199,7 @@ impl TestRunner {
                 unsafe { libc::kill(pid, libc::SIGKILL) };
             }
         }
-        let active = |status: &workernator::JobStatus| {
+        let active = |status: &workernator::status::JobStatus| {
             self.dir
                 .path()
                 .join("active")
@@ -254,7 +256,7 @@ pub fn running_ticker(
     test: &TestRunner,
 ) -> (
     workernator::JobHandle<jobs::Ticker>,
-    workernator::JobStatus,
+    workernator::status::JobStatus,
     Vec<i32>,
 ) {
     let job = test
@@ -265,7 +267,7 @@ pub fn running_ticker(
         })
         .expect("start ticker");
     eventually("the job to run", || {
-        job.status().expect("status").state == workernator::JobState::Running
+        job.status().expect("status").state == workernator::status::JobState::Running
     });
     let status = job.status().expect("status");
     let pids = test

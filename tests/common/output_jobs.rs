@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use workernator::{Job, JobContext, JobError, Logs, OutputRecord, OutputStream, Run};
+use workernator::{
+    Job, JobContext, JobError, Run,
+    logs::{Logs, OutputRecord, OutputStream},
+};
 
 /// Size of each write of [`Spew`].
 pub const CHUNK: usize = 1 << 20;

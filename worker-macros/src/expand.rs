@@ -60,7 +60,7 @@ fn impl_job(input: &Input<'_>) -> TokenStream {
 /// `const SETTINGS` when any setting key was given; the trait's default otherwise.
 fn settings(input: &Input<'_>) -> TokenStream {
     let attrs = &input.attrs;
-    let mut retry = quote! { ::workernator::RetryPolicy::DEFAULT };
+    let mut retry = quote! { ::workernator::__private::RetryPolicy::DEFAULT };
     let mut retry_given = false;
     if let Some(attempts) = attrs.max_attempts {
         retry = quote! { #retry.max_attempts(#attempts) };
@@ -74,7 +74,7 @@ fn settings(input: &Input<'_>) -> TokenStream {
         retry = quote! { #retry.max_backoff(::core::time::Duration::from_millis(#ms)) };
         retry_given = true;
     }
-    let mut settings = quote! { ::workernator::JobSettings::DEFAULT };
+    let mut settings = quote! { ::workernator::__private::JobSettings::DEFAULT };
     let mut given = retry_given;
     if retry_given {
         settings = quote! { #settings.retry(#retry) };
@@ -88,7 +88,7 @@ fn settings(input: &Input<'_>) -> TokenStream {
         given = true;
     }
     if given {
-        quote! { const SETTINGS: ::workernator::JobSettings = #settings; }
+        quote! { const SETTINGS: ::workernator::__private::JobSettings = #settings; }
     } else {
         TokenStream::new()
     }

@@ -4,7 +4,7 @@
 //! - [`start`]: start options (`Runner::start_with` with `StartOptions`).
 //! - [`output`]: the output stream `tail` reads (`JobHandle::logs_with`).
 //! - [`status`]: fields beside the status file (the owner, why a job waits).
-//! - [`probe`]: what the host supports (`workernator::probe()`).
+//! - [`probe`]: what the host supports (`workernator::host::probe()`).
 
 pub(crate) mod output;
 pub(crate) mod probe;

@@ -7,7 +7,10 @@
 //! polling), and the stream ends once the job has ended and every record was
 //! delivered.
 
-use workernator::{LogError, Logs, OutputRecord};
+use workernator::{
+    errors::LogError,
+    logs::{Logs, OutputRecord},
+};
 
 /// The job's output could not be read.
 #[derive(Debug, thiserror::Error)]

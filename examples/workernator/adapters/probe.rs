@@ -1,10 +1,10 @@
-//! What this host supports: `workernator::probe()`, mapped into the report
+//! What this host supports: `workernator::host::probe()`, mapped into the report
 //! `probe` shows, with what each `jobs start` option needs of the host.
 //!
 //! Nothing here decides how jobs run; it only reports.
 
 use serde::Serialize;
-use workernator::HostSupport;
+use workernator::host::HostSupport;
 
 /// What the host offers and the library can use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,7 +74,7 @@ pub(crate) struct Supports {
 
 /// Looks at this host.
 pub(crate) fn probe() -> HostReport {
-    report(&workernator::probe())
+    report(&workernator::host::probe())
 }
 
 /// The report of what `host` offers.

@@ -10,7 +10,10 @@
 
 use crate::args::StartOptions;
 use crate::values::{IoRate, Network};
-use workernator::{BlockDevice, Config, Job, JobHandle, Limits, NetworkMode, Runner, StartError};
+use workernator::{
+    Config, Job, JobHandle, Limits, Runner, errors::StartError, limits::BlockDevice,
+    sandbox::NetworkMode,
+};
 
 /// The runner's configuration for a start with `options`.
 pub(crate) fn configure(config: Config, options: &StartOptions) -> Config {
@@ -77,7 +80,7 @@ mod tests {
     use super::*;
     use crate::values::Device;
     use std::time::Duration;
-    use workernator::IoLimit;
+    use workernator::limits::IoLimit;
 
     #[test]
     fn limits_come_from_the_options() {

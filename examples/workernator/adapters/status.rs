@@ -4,7 +4,7 @@
 
 use crate::kinds::AnyJob;
 use crate::render::state::State;
-use workernator::{JobStatus, Runner, StateError};
+use workernator::{Runner, errors::StateError, status::JobStatus};
 
 /// The job's owner, from its spec; `None` for the default owner.
 ///

@@ -5,7 +5,7 @@ use crate::error::{CliError, exit};
 use crate::kinds;
 use crate::render::state::State;
 use crate::render::{JobView, human, json};
-use workernator::ListedJob;
+use workernator::status::ListedJob;
 
 pub(crate) fn run(context: &Context, as_json: bool, state: Option<State>) -> Result<i32, CliError> {
     let runner = context.open(context.config())?;

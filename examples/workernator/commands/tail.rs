@@ -8,7 +8,10 @@ use crate::adapters::output::{LiveSource, OutputError, OutputSource};
 use crate::error::{CliError, exit};
 use crate::render::time;
 use std::io::{self, Write};
-use workernator::{OutputRecord, OutputStream, Timestamp};
+use workernator::{
+    logs::{OutputRecord, OutputStream},
+    status::Timestamp,
+};
 
 pub(crate) fn run(
     context: &Context,

@@ -9,7 +9,7 @@ use crate::render::state::State;
 use crate::render::{JobView, human, json, progress};
 use std::io::IsTerminal;
 use std::time::Duration;
-use workernator::WaitError;
+use workernator::errors::WaitError;
 
 /// How often the progress bar looks at the status.
 const REDRAW: Duration = Duration::from_millis(100);

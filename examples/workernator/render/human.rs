@@ -204,7 +204,7 @@ pub(crate) fn bytes(count: u64) -> String {
 mod tests {
     use super::*;
     use crate::kinds::{Arguments, by_name};
-    use workernator::{JobStatus, Timestamp};
+    use workernator::status::{JobStatus, Timestamp};
 
     fn view(extra: serde_json::Value) -> JobView {
         let mut status = serde_json::json!({

@@ -3,7 +3,10 @@
 
 use super::{Ending, JobView, state::State, time};
 use serde::Serialize;
-use workernator::{Limits, Progress, RunsAs};
+use workernator::{
+    Limits,
+    status::{Progress, RunsAs},
+};
 
 /// A job's status as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -120,7 +123,7 @@ pub(crate) fn to_line(value: &impl Serialize) -> String {
 mod tests {
     use super::*;
     use crate::render::JobView;
-    use workernator::{ExitReason, JobStatus, Timestamp};
+    use workernator::status::{ExitReason, JobStatus, Timestamp};
 
     /// A status as the library writes it (its constructor is the library's own).
     fn status(json: serde_json::Value) -> JobStatus {

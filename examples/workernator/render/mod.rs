@@ -10,7 +10,11 @@ pub(crate) mod time;
 use crate::adapters;
 use crate::kinds::{AnyJob, Arguments, KindInfo};
 use state::State;
-use workernator::{ExitReason, JobStatus, Limits, StateError, Timestamp};
+use workernator::{
+    Limits,
+    errors::StateError,
+    status::{ExitReason, JobStatus, Timestamp},
+};
 
 /// Everything shown about one job.
 #[derive(Debug, Clone)]
@@ -147,7 +151,7 @@ pub(crate) fn signal_name(signal: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use workernator::JobFailure;
+    use workernator::status::JobFailure;
 
     #[test]
     fn endings_explain_themselves() {

@@ -2,7 +2,7 @@
 //! `jobs wait` draws on a terminal.
 
 use super::state::State;
-use workernator::Progress;
+use workernator::status::Progress;
 
 /// Width of the bar between its brackets.
 const BAR: usize = 24;

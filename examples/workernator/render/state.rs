@@ -1,6 +1,6 @@
 //! The CLI's job states: the library's, as users of the RFD's CLI name them.
 
-use workernator::JobState;
+use workernator::status::JobState;
 
 /// Where a job is, as the CLI (and its JSON) names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

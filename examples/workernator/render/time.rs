@@ -1,7 +1,7 @@
 //! Times and durations for people and for JSON, computed here (no date crate):
 //! RFC 3339 in UTC through Howard Hinnant's `civil_from_days`.
 
-use workernator::Timestamp;
+use workernator::status::Timestamp;
 
 const MILLIS_PER_DAY: u64 = 86_400_000;
 

@@ -39,7 +39,7 @@ pub struct Config {
 /// fair order across owners as running ones end.
 ///
 /// ```
-/// let capacity = workernator::Capacity::jobs(8).cpu_cores(4.0).memory_bytes(16 << 30);
+/// let capacity = workernator::config::Capacity::jobs(8).cpu_cores(4.0).memory_bytes(16 << 30);
 /// assert_eq!(capacity.max_running(), 8);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,7 +92,7 @@ impl Capacity {
 ///
 /// ```
 /// use std::time::Duration;
-/// let retention = workernator::Retention::default().max_age(Duration::from_secs(3600)).max_finished(100);
+/// let retention = workernator::config::Retention::default().max_age(Duration::from_secs(3600)).max_finished(100);
 /// assert_eq!(retention.max_finished_jobs(), Some(100));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

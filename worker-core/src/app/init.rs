@@ -12,7 +12,7 @@ static INIT_CALLED: AtomicBool = AtomicBool::new(false);
 /// Call it first thing in `main`, before any thread starts: the job's supervisor is
 /// this same program run again, and `init` is where it turns off into its own work
 /// instead of running your `main`. Starting a job without having called `init`
-/// is refused with [`StartError::InitNotCalled`](crate::StartError::InitNotCalled).
+/// is refused with [`StartError::InitNotCalled`](crate::errors::StartError::InitNotCalled).
 ///
 /// ```no_run
 /// fn main() {

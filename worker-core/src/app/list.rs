@@ -11,7 +11,7 @@ const MAX_LIST_THREADS: usize = 8;
 /// Below this many jobs per thread, another thread costs more than it saves.
 pub(crate) const MIN_JOBS_PER_LIST_THREAD: usize = 512;
 
-/// One job as [`Runner::list`] finds it.
+/// One job as [`Runner::list`](crate::Runner::list) finds it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ListedJob {

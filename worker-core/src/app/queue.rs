@@ -1,7 +1,7 @@
 //! The runner's admission: jobs beyond its capacity wait, queued in the state
 //! directory, and start in fair order as running ones end.
 //!
-//! A runner with a [`Capacity`](crate::Capacity) keeps a [`Scheduler`] and one
+//! A runner with a [`Capacity`](crate::config::Capacity) keeps a [`Scheduler`] and one
 //! thread. `start` records the job as queued (spec and status written, its lock
 //! file present but unheld) and wakes the thread; the thread starts what the
 //! scheduler admits, watches the supervisors it started through their pidfds,

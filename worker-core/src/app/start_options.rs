@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// runner's [`Config`].
 ///
 /// ```
-/// use workernator::{BindMount, Limits, NetworkMode, StartOptions};
+/// use workernator::{Limits, StartOptions, sandbox::{BindMount, NetworkMode}};
 ///
 /// let options = StartOptions::new()
 ///     .limits(Limits::default().memory_max_bytes(64 << 20).cpu_max_cores(0.5))

@@ -1,6 +1,6 @@
-//! The host, as every job sees it: where job cgroups go and how they are
-//! made (also for rootless jobs), their usage, facts read from /proc, and the
-//! probe of what this host supports.
+//! The host: what it supports ([`probe`]), and, inside the crate, where job
+//! cgroups go and how they are made (also for rootless jobs), their usage,
+//! and facts read from /proc.
 
 pub(crate) mod cgroup;
 pub(crate) mod probe;
@@ -8,3 +8,5 @@ pub(crate) mod proc;
 pub(crate) mod rootless;
 mod untracked;
 pub(crate) mod usage;
+
+pub use probe::{CgroupSupport, ControllerSupport, HostSupport, probe};

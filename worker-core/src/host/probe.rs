@@ -85,7 +85,7 @@ impl HostSupport {
 /// (a few file reads); changes nothing.
 ///
 /// ```
-/// let host = workernator::probe();
+/// let host = workernator::host::probe();
 /// println!("kernel {}", host.kernel_release);
 /// if let Some(cgroup) = &host.cgroup {
 ///     for controller in &cgroup.controllers {

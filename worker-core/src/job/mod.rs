@@ -1,9 +1,10 @@
-//! The job model: what a user declares and what the sandbox runs.
+//! The job model: what a user declares (the [`Job`] and [`Run`] traits, a
+//! type's [`JobSettings`]) and what the sandbox runs.
 
 pub(crate) mod registry;
 pub(crate) mod settings;
 
-use settings::JobSettings;
+pub use settings::JobSettings;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -8,7 +8,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use workernator::{JobSettings, RetryPolicy};
+/// use workernator::{job::JobSettings, retry::RetryPolicy};
 /// const SETTINGS: JobSettings = JobSettings::DEFAULT
 ///     .host_network(true)
 ///     .retry(RetryPolicy::DEFAULT.max_attempts(5).initial_backoff(Duration::from_millis(200)))

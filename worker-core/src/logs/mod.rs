@@ -11,7 +11,7 @@
 //! it at once.
 
 mod cursor;
-mod error;
+pub(crate) mod error;
 mod follow;
 mod hub;
 mod lines;
@@ -19,10 +19,12 @@ pub(crate) mod output_log;
 pub(crate) mod record;
 mod tail;
 
-pub use error::LogError;
+pub use crate::model::limits::DEFAULT_OUTPUT_CAP;
 pub use lines::{Lines, MAX_LINE_LEN, OutputLine};
+pub use record::{OutputRecord, OutputStream};
 
-use crate::logs::record::OutputRecord;
+use error::LogError;
+
 use crate::model::id::JobId;
 use crate::state::JobPaths;
 use cursor::Cursor;
@@ -53,7 +55,7 @@ pub enum Start {
 /// How to read a job's output: where to start, and whether to follow it.
 ///
 /// ```
-/// use workernator::{LogOptions, Start};
+/// use workernator::logs::{LogOptions, Start};
 /// let tail = LogOptions::new().start(Start::End);          // like `tail -f`
 /// let last = LogOptions::new().last_lines(20).follow(false); // like `tail -n 20`
 /// assert!(tail.follows() && !last.follows());
@@ -112,11 +114,12 @@ impl LogOptions {
 /// [`OutputRecord`]s, in the order the supervisor wrote them, exactly the bytes the
 /// job wrote.
 ///
-/// Made by [`JobHandle::logs`], [`Runner::logs`] or [`Logs::open`]. By default it
+/// Made by [`JobHandle::logs`](crate::JobHandle::logs),
+/// [`Runner::logs`](crate::Runner::logs) or [`Logs::open`]. By default it
 /// starts at the first byte, follows the job live (woken by the kernel when the log
 /// grows: an idle reader costs next to no CPU: one status read a second) and ends once the job has ended and every
 /// record is delivered. It must be polled inside a tokio runtime, like
-/// [`JobHandle::wait`].
+/// [`JobHandle::wait`](crate::JobHandle::wait).
 ///
 /// Reads of the log are ordinary file reads done when polled, of at most 512 KiB
 /// at a time, from the page cache while the job is writing.

@@ -17,10 +17,10 @@ const SYS_DEV_BLOCK: &str = "/sys/dev/block";
 /// Built like `std::process::Command`, each method returning the changed
 /// value; checked by [`Limits::validate`] when a job starts, so nonsense
 /// (0 cores, 1 byte of memory, a device that does not exist) is a
-/// [`StartError::Limits`](crate::StartError::Limits), not a sandbox that fails later.
+/// [`StartError::Limits`](crate::errors::StartError::Limits), not a sandbox that fails later.
 ///
 /// ```
-/// use workernator::{BlockDevice, Limits};
+/// use workernator::{Limits, limits::BlockDevice};
 ///
 /// let limits = Limits::default()
 ///     .memory_max_bytes(256 << 20)
@@ -69,11 +69,11 @@ impl Default for Limits {
 /// A block device, by its `major:minor` numbers (as in `/sys/dev/block`).
 ///
 /// ```
-/// use workernator::BlockDevice;
+/// use workernator::limits::BlockDevice;
 /// let device: BlockDevice = "254:0".parse()?;
 /// assert_eq!(device, BlockDevice::new(254, 0));
 /// assert_eq!(device.to_string(), "254:0");
-/// # Ok::<(), workernator::InvalidBlockDevice>(())
+/// # Ok::<(), workernator::errors::InvalidBlockDevice>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BlockDevice {
@@ -212,7 +212,7 @@ pub enum LimitsError {
     },
     /// The host cannot enforce the limits (a cgroup controller is missing or
     /// not writable); say what is missing rather than run unlimited.
-    #[error("the limits cannot be enforced on this host (see workernator::probe())")]
+    #[error("the limits cannot be enforced on this host (see workernator::host::probe())")]
     Unenforceable {
         /// What the cgroup layer found.
         #[source]
@@ -220,7 +220,7 @@ pub enum LimitsError {
     },
     /// Running rootless (as an ordinary user), the limits cannot be enforced:
     /// no cgroup v2 subtree with the controllers they need is delegated to
-    /// the user, and the runner's policy ([`RootlessLimits::Require`](crate::RootlessLimits::Require))
+    /// the user, and the runner's policy ([`RootlessLimits::Require`](crate::sandbox::RootlessLimits::Require))
     /// forbids running without them.
     #[error(
         "running rootless (uid {uid}), the job's limits cannot be enforced: {reason}. \

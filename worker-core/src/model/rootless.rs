@@ -9,7 +9,7 @@ use std::path::PathBuf;
 /// delegated to the user). As root, limits are always enforced, or the start fails.
 ///
 /// ```
-/// use workernator::{Config, RootlessLimits};
+/// use workernator::{Config, sandbox::RootlessLimits};
 /// let config = Config::default().rootless_limits(RootlessLimits::BestEffort);
 /// assert_eq!(config.rootless_limits_policy(), RootlessLimits::BestEffort);
 /// ```

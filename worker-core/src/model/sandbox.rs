@@ -21,7 +21,7 @@ pub enum NetworkMode {
 /// A host path made visible inside the sandbox.
 ///
 /// ```
-/// use workernator::BindMount;
+/// use workernator::sandbox::BindMount;
 /// let data = BindMount::read_only("/srv/data", "/data");
 /// assert!(!data.writable);
 /// ```

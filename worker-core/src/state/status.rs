@@ -135,7 +135,7 @@ pub struct JobStatus {
     #[serde(default)]
     pub rootless: bool,
     /// Whether the job's limits are enforced by its cgroup. `false` only for
-    /// a rootless job under [`RootlessLimits::BestEffort`](crate::RootlessLimits::BestEffort)
+    /// a rootless job under [`RootlessLimits::BestEffort`](crate::sandbox::RootlessLimits::BestEffort)
     /// when no usable cgroup is delegated; `limits_note` says why.
     #[serde(default = "enforced")]
     pub limits_enforced: bool,

@@ -154,7 +154,7 @@ impl Supervisor {
                 return Err(failed(format!(
                     "cannot clone the sandbox into a new user and pid namespace: {error}; \
                      rootless mode needs user namespaces this user may make (see \
-                     workernator::probe(): user_namespace_works; sysctls \
+                     workernator::host::probe(): user_namespace_works; sysctls \
                      user.max_user_namespaces, kernel.unprivileged_userns_clone, \
                      kernel.apparmor_restrict_unprivileged_userns), or run as root"
                 )));
