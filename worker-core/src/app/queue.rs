@@ -13,7 +13,7 @@
 use crate::admission::{Capacity, Millis, Request, Scheduler, SystemClock};
 use crate::app::config::Config;
 use crate::app::error::OpenError;
-use crate::launcher::{self as launch, SupervisorProcess};
+use crate::launcher::{self, SupervisorProcess};
 use crate::model::id::JobId;
 use crate::state::{
     self, JobLock, JobPaths, JobSpec, JobStatus, LockAttempt, StateDir, StateError,
@@ -29,8 +29,9 @@ use std::time::Duration;
 /// this process can wait on until their supervisor announced itself).
 const FOREIGN_CHECK: Duration = Duration::from_millis(500);
 
-/// What the admission thread needs from the runner.
-pub(crate) struct Launcher {
+/// What the admission thread needs from the runner to start the supervisors
+/// of queued jobs.
+pub(crate) struct Starter {
     pub(crate) state: StateDir,
     pub(crate) children: Arc<Mutex<Vec<Arc<SupervisorProcess>>>>,
     pub(crate) application: Option<OwnedFd>,
@@ -51,7 +52,7 @@ enum Watched {
 }
 
 /// What became of an attempt to start a queued job.
-enum Launch {
+enum QueuedStart {
     Started(Arc<SupervisorProcess>),
     /// Someone else holds its lock: watch it until they let go.
     Busy,
@@ -84,7 +85,7 @@ impl Admission {
         state: &StateDir,
         queued: Vec<JobId>,
         live: Vec<JobId>,
-        launcher: impl FnOnce() -> Result<Launcher, OpenError>,
+        starter: impl FnOnce() -> Result<Starter, OpenError>,
     ) -> Result<Option<Arc<Admission>>, OpenError> {
         // Without a capacity, jobs left queued (by a runner that had one) start now.
         let capacity = config
@@ -110,7 +111,7 @@ impl Admission {
         Ok(if capacity.is_some() || !queued.is_empty() {
             admission
                 .spawn_thread(
-                    launcher()?,
+                    starter()?,
                     if capacity.is_some() { live } else { Vec::new() },
                 )
                 .map_err(|source| {
@@ -173,24 +174,24 @@ impl Admission {
     /// running on open) besides the ones it starts.
     pub(crate) fn spawn_thread(
         self: &Arc<Self>,
-        launcher: Launcher,
+        starter: Starter,
         running: Vec<JobId>,
     ) -> std::io::Result<()> {
         let admission = Arc::clone(self);
         let watched = running
             .into_iter()
             .map(|id| {
-                let paths = launcher.state.job(&id);
+                let paths = starter.state.job(&id);
                 (id, Watched::Foreign(paths))
             })
             .collect();
         std::thread::Builder::new()
             .name("workernator-admission".into())
-            .spawn(move || admission.run(launcher, watched))
+            .spawn(move || admission.run(starter, watched))
             .map(drop)
     }
 
-    fn run(&self, launcher: Launcher, mut watched: Vec<(JobId, Watched)>) {
+    fn run(&self, starter: Starter, mut watched: Vec<(JobId, Watched)>) {
         let mut next_foreign_check = std::time::Instant::now();
         while !self.stopping.load(Ordering::SeqCst) {
             let now = std::time::Instant::now();
@@ -208,22 +209,22 @@ impl Admission {
                     }
                 };
                 if ended {
-                    self.settle(&launcher.state, id, matches!(job, Watched::Child(_)));
+                    self.settle(&starter.state, id, matches!(job, Watched::Child(_)));
                 }
                 !ended
             });
             loop {
                 let admitted = self.scheduler().next_admission();
                 let Some(admitted) = admitted else { break };
-                match launch_queued(&launcher, &admitted.id) {
-                    Ok(Launch::Started(child)) => {
+                match start_queued(&starter, &admitted.id) {
+                    Ok(QueuedStart::Started(child)) => {
                         watched.push((admitted.id, Watched::Child(child)));
                     }
-                    Ok(Launch::Busy) => {
-                        let paths = launcher.state.job(&admitted.id);
+                    Ok(QueuedStart::Busy) => {
+                        let paths = starter.state.job(&admitted.id);
                         watched.push((admitted.id, Watched::Foreign(paths)));
                     }
-                    Ok(Launch::Gone) => {
+                    Ok(QueuedStart::Gone) => {
                         self.scheduler().finished(&admitted.id);
                     }
                     Err(error) => {
@@ -277,35 +278,35 @@ impl Admission {
 /// Starts the supervisor of a queued job, if it is still ours to start: its
 /// lock free (no other runner took it) and no stop requested (then it ends as
 /// stopped without running).
-fn launch_queued(launcher: &Launcher, id: &JobId) -> Result<Launch, StateError> {
-    let paths = launcher.state.job(id);
+fn start_queued(starter: &Starter, id: &JobId) -> Result<QueuedStart, StateError> {
+    let paths = starter.state.job(id);
     let lock = match JobLock::try_take(&paths)? {
         LockAttempt::Taken(lock) => lock,
-        LockAttempt::Held => return Ok(Launch::Busy),
-        LockAttempt::Missing => return Ok(Launch::Gone),
+        LockAttempt::Held => return Ok(QueuedStart::Busy),
+        LockAttempt::Missing => return Ok(QueuedStart::Gone),
     };
     let mut status: JobStatus = state::read_locked(&paths.status())?;
     if !status.never_started() {
-        return Ok(Launch::Gone);
+        return Ok(QueuedStart::Gone);
     }
     if paths.stop_request().exists() {
         finish_unstarted(&paths, &mut status)?;
-        return Ok(Launch::Gone);
+        return Ok(QueuedStart::Gone);
     }
-    let application: Option<BorrowedFd<'_>> = launcher.application.as_ref().map(|fd| fd.as_fd());
-    let started = launch::start_supervisor(&launcher.fork_server, &paths, lock, application)
+    let application: Option<BorrowedFd<'_>> = starter.application.as_ref().map(|fd| fd.as_fd());
+    let started = launcher::start_supervisor(&starter.fork_server, &paths, lock, application)
         .map_err(|source| StateError::io("start the supervisor of", paths.dir(), source))?;
     let child = match started {
-        launch::Started::Process(child) => Arc::new(child),
+        launcher::Started::Process(child) => Arc::new(child),
         // No pidfd came back (a lost reply, or no supervisor at all): watched
         // through the lock like any other holder; settled by its status once
         // the lock is free (queued again if nobody started it).
-        launch::Started::Unconfirmed => return Ok(Launch::Busy),
+        launcher::Started::Unconfirmed => return Ok(QueuedStart::Busy),
     };
-    if let Ok(mut children) = launcher.children.lock() {
+    if let Ok(mut children) = starter.children.lock() {
         children.push(Arc::clone(&child));
     }
-    Ok(Launch::Started(child))
+    Ok(QueuedStart::Started(child))
 }
 
 /// Ends a queued job that never ran as stopped. The caller holds its lock.

@@ -5,13 +5,13 @@ use crate::app::error::{AttachError, ListError, OpenError, StartError};
 use crate::app::handle::JobHandle;
 use crate::app::init as role;
 use crate::app::list::ListedJob;
-use crate::app::queue::{Admission, Launcher};
+use crate::app::queue::{Admission, Starter};
 use crate::app::reconcile;
 use crate::app::start_options::{Resolved, StartOptions};
 use crate::job::Job;
 use crate::job::registry;
 use crate::launcher::LauncherClient;
-use crate::launcher::{self as launch, Started, SupervisorProcess};
+use crate::launcher::{Started, SupervisorProcess, start_supervisor};
 use crate::logs::error::LogError;
 use crate::logs::{LogOptions, Logs};
 use crate::model::id::JobId;
@@ -125,7 +125,7 @@ impl Runner {
         };
         let children = Arc::new(Mutex::new(Vec::new()));
         let fork_server = Arc::new(LauncherClient::default());
-        let launcher = || -> Result<Launcher, OpenError> {
+        let starter = || -> Result<Starter, OpenError> {
             let application =
                 match &own_pidfd {
                     Some(fd) => Some(fd.try_clone().map_err(|source| {
@@ -133,14 +133,14 @@ impl Runner {
                     })?),
                     None => None,
                 };
-            Ok(Launcher {
+            Ok(Starter {
                 state: state.clone(),
                 children: Arc::clone(&children),
                 application,
                 fork_server: Arc::clone(&fork_server),
             })
         };
-        let admission = Admission::open(&config, &state, queued, live, launcher)?;
+        let admission = Admission::open(&config, &state, queued, live, starter)?;
         Ok(Runner {
             inner: Arc::new(RunnerInner {
                 config,
@@ -273,15 +273,14 @@ impl Runner {
         // Recorded first, so the job is never unaccounted for; the supervisor last.
         let lock = state::record_new_job(&paths, &spec, &status).map_err(StartError::State)?;
         let application = self.inner.own_pidfd.as_ref().map(|fd| fd.as_fd());
-        let started =
-            match launch::start_supervisor(&self.inner.launcher, &paths, lock, application) {
-                Ok(started) => started,
-                Err(source) => {
-                    let _ = std::fs::remove_dir_all(paths.dir());
-                    let _ = paths.clear_active();
-                    return Err(StartError::Spawn { id, source });
-                }
-            };
+        let started = match start_supervisor(&self.inner.launcher, &paths, lock, application) {
+            Ok(started) => started,
+            Err(source) => {
+                let _ = std::fs::remove_dir_all(paths.dir());
+                let _ = paths.clear_active();
+                return Err(StartError::Spawn { id, source });
+            }
+        };
         crash::point("spawned");
         let supervisor = match started {
             Started::Process(process) => {
