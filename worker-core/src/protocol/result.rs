@@ -11,6 +11,10 @@ const OUTPUT: u8 = b'O';
 const ERROR: u8 = b'E';
 const PANICKED: u8 = b'P';
 
+/// Results up to this size are copied behind their header and written at
+/// once; larger ones are written from where they are, in two writes.
+const ONE_WRITE: usize = 64 * 1024;
+
 /// How the job's code ended, as the job's process tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum JobResult {
@@ -56,8 +60,9 @@ impl JobResult {
         }
     }
 
-    /// Writes the result to `sink`, the job's end of the pipe: its frame's
-    /// header and tag, then the payload from where it is (not copied).
+    /// Writes the result to `sink`, the job's end of the pipe: in one write
+    /// when it is small (most are); a large one as its frame's header and
+    /// tag, then the payload from where it is, not copied.
     pub(crate) fn send(&self, sink: &mut impl Write) -> io::Result<()> {
         let (tag, payload) = self.parts();
         let length = u32::try_from(1 + payload.len()).map_err(|_| {
@@ -70,6 +75,12 @@ impl JobResult {
         let mut head = [0u8; frame::HEADER_LEN + 1];
         head[..frame::HEADER_LEN].copy_from_slice(&length.to_le_bytes());
         head[frame::HEADER_LEN] = tag;
+        if payload.len() <= ONE_WRITE {
+            let mut whole = Vec::with_capacity(head.len() + payload.len());
+            whole.extend_from_slice(&head);
+            whole.extend_from_slice(payload);
+            return sink.write_all(&whole);
+        }
         sink.write_all(&head)?;
         sink.write_all(payload)
     }

@@ -13,6 +13,7 @@ fn each_result_comes_back_as_sent() {
         JobResult::Output(Vec::new()),
         JobResult::Error(b"{\"message\":\"bad\"}".to_vec()),
         JobResult::Panicked("boom".into()),
+        JobResult::Output(vec![b'7'; ONE_WRITE + 1]),
     ] {
         assert_eq!(JobResult::receive(&sent(&result)), Some(result));
     }
