@@ -8,8 +8,8 @@
 //! What makes no sense (a device that is not a whole disk, say) is refused by
 //! the library as `StartError::Limits` before anything is started.
 
-use crate::args::StartOptions;
-use crate::values::{IoRate, Network};
+use crate::cli::StartOptions;
+use crate::cli::value_parsers::{IoRate, Network};
 use workernator::{BlockDevice, Config, Job, JobHandle, Limits, NetworkMode, Runner, StartError};
 
 /// The runner's configuration for a start with `options`.
@@ -75,7 +75,7 @@ pub(crate) fn start<J: Job>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::Device;
+    use crate::cli::value_parsers::Device;
     use std::time::Duration;
     use workernator::IoLimit;
 
