@@ -38,6 +38,8 @@ pub(crate) struct Bar {
     bar: ProgressBar,
     /// The template in use.
     template: &'static str,
+    /// What is shown: the progress and state last given.
+    shown: Option<(Option<Progress>, State)>,
 }
 
 impl Bar {
@@ -46,11 +48,22 @@ impl Bar {
         Bar {
             bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
             template: "",
+            shown: None,
         }
     }
 
-    /// Shows `progress` (or, with none reported yet, the job's `state`).
+    /// Shows `progress` (or, with none reported yet, the job's `state`),
+    /// redrawing only what changed, at once and whole.
     pub(crate) fn show(&mut self, progress: Option<&Progress>, state: State) {
+        let now = (progress.cloned(), state);
+        if self.shown.as_ref() != Some(&now) {
+            self.set(progress, state);
+            self.bar.force_draw();
+            self.shown = Some(now);
+        }
+    }
+
+    fn set(&mut self, progress: Option<&Progress>, state: State) {
         let Some(progress) = progress else {
             self.use_template(NONE_YET);
             self.bar.set_message(format!("{}…", state.title()));
@@ -134,6 +147,7 @@ mod tests {
         let mut bar = Bar {
             bar: ProgressBar::hidden(),
             template: "",
+            shown: None,
         };
         bar.show(None, State::Queued);
         assert_eq!(
