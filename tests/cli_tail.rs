@@ -149,3 +149,97 @@ fn tail_shows_each_line_as_the_job_writes_it() {
     );
     assert_eq!(cli.status(&id)["state"], "succeeded");
 }
+
+/// What a hostile job prints to take over the terminal of whoever tails it:
+/// an OSC 52 clipboard write, a window title, CSI sequences (clear the
+/// screen, colour), a carriage return that overwrites a line, a bell, DEL,
+/// C1 controls as UTF-8 (CSI U+009B, OSC U+009D), bytes that are not UTF-8;
+/// and text that must pass as it is (accents, a check mark, a tab).
+const ATTACK_STDOUT_FORMAT: &str = r"clip\033]52;c;SGVsbG8=\007title\033]0;pwned\007csi\033[2J\033[31mred\nsafe\rEVIL\nbell\007del\177c1\302\23331m\302\235x\nbad\377\200 h\303\251llo \342\234\223\ttab\n";
+const ATTACK_STDOUT_BYTES: &[u8] = b"clip\x1b]52;c;SGVsbG8=\x07title\x1b]0;pwned\x07csi\x1b[2J\x1b[31mred\nsafe\rEVIL\nbell\x07del\x7fc1\xc2\x9b31m\xc2\x9dx\nbad\xff\x80 h\xc3\xa9llo \xe2\x9c\x93\ttab\n";
+/// On a terminal, each control shows as `\xNN`.
+const ATTACK_STDOUT_SHOWN: &str = "clip\\x1b]52;c;SGVsbG8=\\x07title\\x1b]0;pwned\\x07csi\\x1b[2J\\x1b[31mred\nsafe\\x0dEVIL\nbell\\x07del\\x7fc1\\xc2\\x9b31m\\xc2\\x9dx\nbad\\xff\\x80 héllo ✓\ttab\n";
+/// Stderr: a title ended by ST (ESC \), and a cursor move up a line.
+const ATTACK_STDERR_FORMAT: &str = r"err\033]2;t\033\\ up\033[1A\n";
+const ATTACK_STDERR_BYTES: &[u8] = b"err\x1b]2;t\x1b\\ up\x1b[1A\n";
+const ATTACK_STDERR_SHOWN: &str = "err\\x1b]2;t\\x1b\\ up\\x1b[1A\n";
+
+/// A finished job that printed [`ATTACK_STDOUT_BYTES`] and [`ATTACK_STDERR_BYTES`].
+fn attacking_job(cli: &common::cli::Cli) -> String {
+    let script = format!("printf '{ATTACK_STDOUT_FORMAT}'; printf '{ATTACK_STDERR_FORMAT}' >&2");
+    let id = cli.start(&["exec", "--", "sh", "-c", &script]);
+    assert_eq!(cli.wait(&id).0, 0);
+    // What the job wrote is what the tests expect.
+    let piped = cli.run(&["jobs", "tail", &id]);
+    piped.expect_code(0);
+    assert_eq!(piped.stdout, ATTACK_STDOUT_BYTES);
+    assert_eq!(piped.stderr_bytes, ATTACK_STDERR_BYTES);
+    id
+}
+
+#[test]
+fn tail_on_a_terminal_shows_control_characters_escaped() {
+    if !common::privileged("tail_on_a_terminal_shows_control_characters_escaped") {
+        return;
+    }
+    let cli = cli();
+    let id = attacking_job(&cli);
+    for args in [
+        vec!["jobs", "tail", &id],
+        vec!["jobs", "tail", &id, "--no-follow"],
+    ] {
+        let shown = cli.run_on_terminals(&args);
+        shown.expect_code(0);
+        assert_eq!(String::from_utf8_lossy(&shown.stdout), ATTACK_STDOUT_SHOWN);
+        assert_eq!(shown.stderr, ATTACK_STDERR_SHOWN);
+        for (name, bytes) in [("stdout", &shown.stdout), ("stderr", &shown.stderr_bytes)] {
+            let text = std::str::from_utf8(bytes).expect("valid UTF-8 on the terminal");
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t'),
+                "a control character reached the terminal on {name}: {text:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn tail_with_timestamps_on_a_terminal_escapes_and_stamps_each_line() {
+    if !common::privileged("tail_with_timestamps_on_a_terminal_escapes_and_stamps_each_line") {
+        return;
+    }
+    let cli = cli();
+    let id = attacking_job(&cli);
+    let shown = cli.run_on_terminals(&["jobs", "tail", &id, "--timestamps"]);
+    shown.expect_code(0);
+    let text = String::from_utf8(shown.stdout).expect("UTF-8");
+    let unstamped: Vec<&str> = text
+        .split_inclusive('\n')
+        .map(|line| {
+            let (stamp, rest) = line.split_once(' ').expect("a stamp");
+            assert!(stamp.len() == 24 && stamp.ends_with('Z'), "{line:?}");
+            rest
+        })
+        .collect();
+    assert_eq!(unstamped.concat(), ATTACK_STDOUT_SHOWN);
+}
+
+#[test]
+fn tail_raw_on_a_terminal_and_tail_piped_are_byte_exact() {
+    if !common::privileged("tail_raw_on_a_terminal_and_tail_piped_are_byte_exact") {
+        return;
+    }
+    let cli = cli();
+    // Piped, checked by attacking_job itself.
+    let id = attacking_job(&cli);
+    for args in [
+        vec!["jobs", "tail", &id, "--raw"],
+        vec!["jobs", "tail", "--raw", &id, "--no-follow"],
+    ] {
+        let raw = cli.run_on_terminals(&args);
+        raw.expect_code(0);
+        assert_eq!(raw.stdout, ATTACK_STDOUT_BYTES);
+        assert_eq!(raw.stderr_bytes, ATTACK_STDERR_BYTES);
+    }
+}

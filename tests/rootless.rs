@@ -20,21 +20,6 @@ use workernator::{
 
 workernator::init_before_main!();
 
-/// Whether this user has a delegated cgroup v2 subtree that can enforce the
-/// default limits (memory and pids); then jobs run with their limits.
-fn delegation_enforces_default_limits() -> bool {
-    workernator::host::probe()
-        .delegated_cgroup
-        .is_some_and(|cgroup| {
-            ["memory", "pids"].iter().all(|name| {
-                cgroup
-                    .controllers
-                    .iter()
-                    .any(|c| c.name == *name && c.writable)
-            })
-        })
-}
-
 fn best_effort(config: Config) -> Config {
     config.rootless_limits(RootlessLimits::BestEffort)
 }
@@ -97,7 +82,7 @@ fn a_rootless_job_returns_its_typed_output_and_says_how_it_ran() {
     assert_eq!((runs_as.uid, runs_as.gid), (0, 0), "uid 0 inside");
     assert_eq!(runs_as.host_uid, nix::unistd::geteuid().as_raw());
     assert_eq!(runs_as.host_gid, nix::unistd::getegid().as_raw());
-    if delegation_enforces_default_limits() {
+    if common::delegation_enforces_default_limits() {
         assert!(status.limits_enforced, "{status:?}");
     } else {
         assert!(!status.limits_enforced, "never silently unlimited");
@@ -171,7 +156,7 @@ fn require_refuses_unenforceable_limits_and_says_what_to_do() {
     }
     let test = common::runner();
     let started = test.runner.start(Square { n: 3 });
-    if delegation_enforces_default_limits() {
+    if common::delegation_enforces_default_limits() {
         let job = started.expect("limits enforceable through the delegated cgroup");
         assert_eq!(common::rt().block_on(job.wait()).expect("output"), 9);
         assert!(job.status().expect("status").limits_enforced);

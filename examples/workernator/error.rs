@@ -1,7 +1,7 @@
 //! Why a command failed, and the exit code it means.
 
 use crate::adapters::output::OutputError;
-use crate::args::UsageError;
+use crate::cli::errors::UsageError;
 use crate::kinds::FindError;
 use std::path::PathBuf;
 use workernator::{
@@ -40,6 +40,17 @@ pub(crate) enum CliError {
     Find(#[from] FindError),
     #[error("cannot start the job")]
     Start(#[source] StartError),
+    /// Without root, no cgroup can enforce the job's limits and the policy
+    /// requires them: the library's advice, in this CLI's terms.
+    #[error(
+        "cannot start the job: running without root (uid {uid}), its limits cannot be \
+         enforced: {reason}. To run it without limits, pass --rootless-limits best-effort \
+         (or set {env}=best-effort); to enforce them, run as root, or under a cgroup v2 \
+         subtree delegated to uid {uid} (systemd gives one to every user: \
+         `systemd-run --user --scope workernator ...`)",
+        env = crate::cli::ROOTLESS_LIMITS_ENV
+    )]
+    RootlessLimits { uid: u32, reason: String },
     #[error("cannot read job {id}")]
     Read {
         id: JobId,
@@ -137,10 +148,7 @@ mod tests {
 
     #[test]
     fn usage_errors_exit_2() {
-        let error = CliError::from(UsageError::new(
-            crate::args::Topic::Main,
-            "no command given",
-        ));
+        let error = CliError::from(UsageError::new(&[], "no command given"));
         assert_eq!(error.exit_code(), exit::USAGE);
     }
 }

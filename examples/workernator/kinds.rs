@@ -3,7 +3,7 @@
 //! to attach to it with `Runner::attach::<T>`.
 
 use crate::adapters;
-use crate::args::StartOptions;
+use crate::cli::StartOptions;
 use crate::jobs::{Evaluate, Exec, Fibonacci, Noop, WaitThenSend};
 use std::future::Future;
 use std::pin::Pin;

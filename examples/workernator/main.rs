@@ -12,14 +12,12 @@
 //! purpose; should it, the panic hook keeps it to one line.
 
 mod adapters;
-mod args;
+mod cli;
 mod commands;
 mod error;
 mod jobs;
 mod kinds;
 mod render;
-mod usage;
-mod values;
 
 use error::{CliError, exit, one_line};
 
@@ -30,8 +28,14 @@ fn main() {
     std::panic::set_hook(Box::new(|info| {
         commands::to_stderr(&format!("workernator: internal error: {info}\n"));
     }));
-    let code = match arguments().and_then(|args| Ok(args::parse(&args)?)) {
-        Ok(invocation) => commands::run(invocation).unwrap_or_else(|error| report(&error)),
+    let code = match arguments().and_then(|args| Ok(cli::parse(&args)?)) {
+        Ok(cli::Parsed::Run(invocation)) => {
+            commands::run(invocation).unwrap_or_else(|error| report(&error))
+        }
+        Ok(cli::Parsed::Help(text)) => match commands::print(&text) {
+            Ok(()) => exit::OK,
+            Err(error) => report(&error),
+        },
         Err(error) => report(&error),
     };
     std::process::exit(code);
@@ -44,8 +48,8 @@ fn arguments() -> Result<Vec<String>, CliError> {
         .enumerate()
         .map(|(index, arg)| {
             arg.into_string().map_err(|arg| {
-                CliError::Usage(args::UsageError::new(
-                    args::Topic::Main,
+                CliError::Usage(cli::errors::UsageError::new(
+                    &[],
                     format!("argument {} is not UTF-8: {arg:?}", index + 1),
                 ))
             })
@@ -59,8 +63,7 @@ fn report(error: &CliError) -> i32 {
         CliError::Usage(usage) => {
             commands::to_stderr(&format!(
                 "workernator: error: {}\n\n{}",
-                usage.message,
-                usage::text(&usage.topic)
+                usage.message, usage.usage
             ));
         }
         _ if error.is_broken_pipe() => return exit::OK,

@@ -149,9 +149,19 @@ impl Cli {
 
     /// `workernator --state-dir <dir> <args...>`.
     pub fn run(&self, args: &[&str]) -> Output {
+        run(self.with_args(args))
+    }
+
+    /// [`Cli::run`], with stdout and stderr on terminals ([`run_on_terminals`]).
+    pub fn run_on_terminals(&self, args: &[&str]) -> Output {
+        run_on_terminals(self.with_args(args))
+    }
+
+    /// The command `workernator --state-dir <dir> <args...>`.
+    pub fn with_args(&self, args: &[&str]) -> Command {
         let mut command = self.command();
         command.arg("--state-dir").arg(self.dir.path()).args(args);
-        run(command)
+        command
     }
 
     /// The CLI with the test's cgroup parent and a clean environment, no arguments yet.
@@ -160,6 +170,7 @@ impl Cli {
         command
             .env("WORKERNATOR_CGROUP_PARENT", &self.cgroup_parent)
             .env_remove("WORKERNATOR_STATE_DIR")
+            .env_remove("WORKERNATOR_ROOTLESS_LIMITS")
             .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::null());
         command
@@ -243,13 +254,59 @@ impl Drop for Cli {
 pub fn run(mut command: Command) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().expect("spawn the CLI");
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    collect(child, stdout, stderr, &format!("{command:?}"))
+}
+
+/// Runs `command` to its end with its stdout and its stderr each on a
+/// terminal of its own, as when a person runs it: pseudo-terminals in raw
+/// mode, so that what the CLI writes arrives unchanged (no `\n` to `\r\n`).
+pub fn run_on_terminals(mut command: Command) -> Output {
+    use nix::sys::termios::{SetArg, cfmakeraw, tcgetattr, tcsetattr};
+    let size = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 120,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let [out, err] = [(); 2].map(|()| {
+        let pty = nix::pty::openpty(&size, None).expect("openpty");
+        let mut mode = tcgetattr(&pty.slave).expect("tcgetattr");
+        cfmakeraw(&mut mode);
+        tcsetattr(&pty.slave, SetArg::TCSANOW, &mode).expect("tcsetattr");
+        pty
+    });
+    command
+        .stdout(Stdio::from(out.slave))
+        .stderr(Stdio::from(err.slave));
+    let child = command.spawn().expect("spawn the CLI");
+    let name = format!("{command:?}");
+    // Only the CLI may hold the terminals' other ends now: the masters
+    // read end-of-file (EIO) once it has exited.
+    drop(command);
+    collect(
+        child,
+        std::fs::File::from(out.master),
+        std::fs::File::from(err.master),
+        &name,
+    )
+}
+
+/// Reads `stdout` and `stderr` of `child` to their ends, and waits for it
+/// (killing it past [`COMMAND_TIMEOUT`]).
+fn collect(
+    mut child: std::process::Child,
+    mut stdout: impl Read + Send + 'static,
+    mut stderr: impl Read + Send + 'static,
+    name: &str,
+) -> Output {
     let pid = child.id();
     let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
     let reader = std::thread::spawn(move || {
         let mut err = Vec::new();
         let err_thread = std::thread::spawn(move || {
+            // A terminal ends in EIO rather than end-of-file: what was read stays.
             let _ = stderr.read_to_end(&mut err);
             err
         });
@@ -265,7 +322,7 @@ pub fn run(mut command: Command) -> Output {
             nix::unistd::Pid::from_raw(pid as i32),
             nix::sys::signal::Signal::SIGKILL,
         );
-        panic!("the CLI took longer than {COMMAND_TIMEOUT:?}: {command:?}");
+        panic!("the CLI took longer than {COMMAND_TIMEOUT:?}: {name}");
     }
     let (stdout, stderr, status) = reader.join().expect("the reader thread");
     let status = status.expect("wait for the CLI");

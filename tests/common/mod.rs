@@ -68,6 +68,21 @@ pub fn runner() -> TestRunner {
     runner_with(|config| config)
 }
 
+/// Whether this user has a delegated cgroup v2 subtree that can enforce the
+/// default limits (memory and pids); then rootless jobs run with their limits.
+pub fn delegation_enforces_default_limits() -> bool {
+    workernator::host::probe()
+        .delegated_cgroup
+        .is_some_and(|cgroup| {
+            ["memory", "pids"].iter().all(|name| {
+                cgroup
+                    .controllers
+                    .iter()
+                    .any(|c| c.name == *name && c.writable)
+            })
+        })
+}
+
 /// A fresh temporary state directory, and a cgroup parent name no other test
 /// uses (`workernator-test-<kind><pid>-<n>`), both the test's own.
 pub fn own_state_and_cgroup_parent(kind: &str) -> (tempfile::TempDir, String) {

@@ -8,8 +8,8 @@
 //! What makes no sense (a device that is not a whole disk, say) is refused by
 //! the library as `StartError::Limits` before anything is started.
 
-use crate::args::StartOptions;
-use crate::values::{IoRate, Network};
+use crate::cli::StartOptions;
+use crate::cli::value_parsers::{IoRate, Network};
 use workernator::{
     Config, Job, JobHandle, Limits, Runner, errors::StartError, limits::BlockDevice,
     sandbox::NetworkMode,
@@ -78,7 +78,7 @@ pub(crate) fn start<J: Job>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::Device;
+    use crate::cli::value_parsers::Device;
     use std::time::Duration;
     use workernator::limits::IoLimit;
 

@@ -1,6 +1,6 @@
 //! `jobs list [--json] [--state <STATE>]`: every job, oldest first.
 
-use super::{Context, print, print_line, to_stderr};
+use super::{Context, print, print_line, stdout_is_terminal, to_stderr};
 use crate::error::{CliError, exit};
 use crate::kinds;
 use crate::render::state::State;
@@ -40,7 +40,7 @@ pub(crate) fn run(context: &Context, as_json: bool, state: Option<State>) -> Res
     if as_json {
         print_line(&json::status_array(&views))?;
     } else {
-        print(&human::list(&views))?;
+        print(&human::list(&views, stdout_is_terminal()))?;
     }
     Ok(exit::OK)
 }

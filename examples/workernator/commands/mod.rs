@@ -9,16 +9,13 @@ mod stop;
 mod tail;
 mod wait;
 
-use crate::args::{Command, Global, Invocation};
-use crate::error::{CliError, exit};
+use crate::cli::{Command, Global, Invocation, JobsCommand};
+use crate::error::CliError;
 use crate::kinds::{self, AnyJob};
-use crate::usage;
-use std::io::Write;
+use crate::render::escape;
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
 use workernator::{Config, JobId, Runner};
-
-/// Environment variable naming the cgroup parent of jobs (like the hidden
-/// `--cgroup-parent`); tests set it so that their cgroups are theirs alone.
-pub(crate) const CGROUP_PARENT_ENV: &str = "WORKERNATOR_CGROUP_PARENT";
 
 /// Runs the command; returns the exit code.
 pub(crate) fn run(invocation: Invocation) -> Result<i32, CliError> {
@@ -26,21 +23,28 @@ pub(crate) fn run(invocation: Invocation) -> Result<i32, CliError> {
         global: invocation.global,
     };
     match invocation.command {
-        Command::Help(topic) => {
-            print(&usage::text(&topic))?;
-            Ok(exit::OK)
-        }
-        Command::Start(start) => start::run(&context, start),
-        Command::Status { id, json } => status::run(&context, &id, json),
-        Command::Stop { id } => stop::run(&context, &id),
-        Command::Tail {
-            id,
-            follow,
-            timestamps,
-        } => tail::run(&context, &id, follow, timestamps),
-        Command::Wait { id, json } => wait::run(&context, &id, json),
-        Command::List { json, state } => list::run(&context, json, state),
-        Command::Probe { json } => probe::run(json),
+        Command::Jobs { command } => match command {
+            JobsCommand::Start(start) => start::run(&context, *start),
+            JobsCommand::Status { id, json } => status::run(&context, &id, json),
+            JobsCommand::Stop { id } => stop::run(&context, &id),
+            JobsCommand::Tail {
+                id,
+                no_follow,
+                timestamps,
+                raw,
+            } => tail::run(
+                &context,
+                &id,
+                tail::Options {
+                    follow: !no_follow,
+                    timestamps,
+                    raw,
+                },
+            ),
+            JobsCommand::Wait { id, json } => wait::run(&context, &id, json),
+            JobsCommand::List { json, state } => list::run(&context, json, state),
+        },
+        Command::Probe { json } => probe::run(&context, json),
     }
 }
 
@@ -51,21 +55,24 @@ pub(crate) struct Context {
 
 impl Context {
     /// The runner's configuration: the state directory from `--state-dir`,
-    /// else the library's default (`$WORKERNATOR_STATE_DIR`, else per user).
+    /// else the library's default (`$WORKERNATOR_STATE_DIR`, else per user);
+    /// the cgroup parent from `--cgroup-parent` or its variable, and the
+    /// rootless limits policy from `--rootless-limits` or its variable.
     pub(crate) fn config(&self) -> Config {
         let mut config = Config::default();
         if let Some(dir) = &self.global.state_dir {
             config = config.state_dir(dir);
         }
-        let parent = self.global.cgroup_parent.clone().or_else(|| {
-            std::env::var(CGROUP_PARENT_ENV)
-                .ok()
-                .filter(|parent| !parent.is_empty())
-        });
-        if let Some(parent) = parent {
+        // An empty variable counts as unset.
+        if let Some(parent) = self.global.cgroup_parent.as_ref().filter(|p| !p.is_empty()) {
             config = config.cgroup_parent(parent);
         }
-        config
+        config.rootless_limits(self.rootless_limits())
+    }
+
+    /// The policy for starts without root whose limits cannot be enforced.
+    pub(crate) fn rootless_limits(&self) -> workernator::sandbox::RootlessLimits {
+        self.global.rootless_limits.unwrap_or_default()
     }
 
     /// Opens the state directory with `config`.
@@ -103,9 +110,22 @@ pub(crate) fn print(text: &str) -> Result<(), CliError> {
         })
 }
 
-/// Writes `text` to stderr. Errors are ignored: stderr is where they would go.
+/// Whether stdout is a terminal: then what jobs control is shown escaped
+/// (see [`crate::render::escape`]).
+pub(crate) fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Writes `text` (an error or a warning) to stderr; on a terminal, with
+/// control characters escaped, since messages may quote what a job wrote.
+/// Errors are ignored: stderr is where they would go.
 pub(crate) fn to_stderr(text: &str) {
     let mut stderr = std::io::stderr().lock();
+    let text = if stderr.is_terminal() {
+        Cow::Owned(escape::text(text))
+    } else {
+        Cow::Borrowed(text)
+    };
     let _ = stderr
         .write_all(text.as_bytes())
         .and_then(|()| stderr.flush());

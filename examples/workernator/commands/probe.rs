@@ -1,19 +1,56 @@
 //! `probe [--json]`: what this host supports.
 
-use super::{print, print_line};
+use super::{Context, print, print_line};
 use crate::adapters::probe::{self, HostReport};
+use crate::cli::value_parsers::rootless_limits_name;
 use crate::error::{CliError, exit};
 use crate::render::json::to_line;
+use serde::Serialize;
 use std::fmt::Write;
+use workernator::sandbox::RootlessLimits;
 
-pub(crate) fn run(as_json: bool) -> Result<i32, CliError> {
+/// The host's report, and what this invocation would do without root.
+#[derive(Serialize)]
+struct ProbeObject<'a> {
+    #[serde(flatten)]
+    host: &'a HostReport,
+    /// `--rootless-limits` (or its variable) in effect: `require` or `best-effort`.
+    rootless_limits: &'static str,
+}
+
+pub(crate) fn run(context: &Context, as_json: bool) -> Result<i32, CliError> {
     let report = probe::probe();
+    let policy = context.rootless_limits();
     if as_json {
-        print_line(&to_line(&report))?;
+        print_line(&to_line(&ProbeObject {
+            host: &report,
+            rootless_limits: rootless_limits_name(policy),
+        }))?;
     } else {
-        print(&human(&report))?;
+        let mut text = human(&report);
+        let _ = writeln!(text, "{}", rootless_limits_line(policy, report.root));
+        print(&text)?;
     }
     Ok(exit::OK)
+}
+
+/// What a start does when no cgroup can enforce a job's limits.
+fn rootless_limits_line(policy: RootlessLimits, root: bool) -> String {
+    let meaning = match policy {
+        RootlessLimits::BestEffort => {
+            "without root, a job whose limits cannot be enforced runs without them"
+        }
+        _ => "without root, a job whose limits cannot be enforced is refused",
+    };
+    let as_root = if root {
+        "; as root, limits are always enforced"
+    } else {
+        ""
+    };
+    format!(
+        "Rootless limits:   {} ({meaning}{as_root})",
+        rootless_limits_name(policy)
+    )
 }
 
 fn human(report: &HostReport) -> String {

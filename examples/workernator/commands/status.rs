@@ -1,6 +1,6 @@
 //! `jobs status <ID> [--json]`: the job's status block, or its status object.
 
-use super::{Context, print, print_line};
+use super::{Context, print, print_line, stdout_is_terminal};
 use crate::error::{CliError, exit};
 use crate::render::{JobView, human, json};
 
@@ -15,7 +15,7 @@ pub(crate) fn run(context: &Context, id: &str, as_json: bool) -> Result<i32, Cli
     if as_json {
         print_line(&json::status_line(&view))?;
     } else {
-        print(&human::status_block(&view))?;
+        print(&human::status_block(&view, stdout_is_terminal()))?;
     }
     Ok(exit::OK)
 }

@@ -1,31 +1,48 @@
-//! `jobs tail <ID> [--no-follow] [--timestamps]`: the job's stdout bytes to
-//! stdout and its stderr bytes to stderr, exactly as written, from the first;
-//! following a running job live, record by record, until it ends. Records of the supervisor (job
-//! started, ended) are not the job's output and are not shown.
+//! `jobs tail <ID> [--no-follow] [--timestamps] [--raw]`: the job's stdout
+//! bytes to stdout and its stderr bytes to stderr, from the first; following a
+//! running job live, record by record, until it ends. Records of the
+//! supervisor (job started, ended) are not the job's output and are not shown.
+//!
+//! Piped, the bytes are exactly as the job wrote them. A stream that is a
+//! terminal gets them escaped ([`escape`]): the job's escape sequences would
+//! act on the operator's terminal (its title, its clipboard through OSC 52,
+//! what it shows). `--raw` writes them as they are, terminal or not.
 
 use super::{Context, runtime};
 use crate::adapters::output::{LiveSource, OutputError, OutputSource};
 use crate::error::{CliError, exit};
+use crate::render::escape::StreamEscaper;
 use crate::render::time;
-use std::io::{self, Write};
+use std::borrow::Cow;
+use std::io::{self, IsTerminal, Write};
 use workernator::{
     logs::{OutputRecord, OutputStream},
     status::Timestamp,
 };
 
-pub(crate) fn run(
-    context: &Context,
-    id: &str,
-    follow: bool,
-    timestamps: bool,
-) -> Result<i32, CliError> {
+/// How to tail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Options {
+    /// Follow a running job until it ends.
+    pub(crate) follow: bool,
+    /// Start each line with the time it was written.
+    pub(crate) timestamps: bool,
+    /// Write the job's bytes as they are even to a terminal.
+    pub(crate) raw: bool,
+}
+
+pub(crate) fn run(context: &Context, id: &str, options: Options) -> Result<i32, CliError> {
     let (_runner, job) = context.job(id)?;
     let id = job.id().clone();
-    let mut source = LiveSource::new(job.logs(follow));
+    let mut source = LiveSource::new(job.logs(options.follow));
+    let escaped = [
+        !options.raw && io::stdout().is_terminal(),
+        !options.raw && io::stderr().is_terminal(),
+    ];
     runtime()?
         .block_on(copy(
             &mut source,
-            &mut TailWriter::new(timestamps),
+            &mut TailWriter::new(options.timestamps, escaped),
             &mut io::stdout(),
             &mut io::stderr(),
         ))
@@ -67,28 +84,39 @@ async fn copy(
             _ => {}
         }
     }
+    writer.finish(stdout, stderr)?;
     Ok(())
 }
 
-fn flush(stream: &mut impl Write, name: &'static str) -> Result<(), CliError> {
+fn flush(stream: &mut dyn Write, name: &'static str) -> Result<(), CliError> {
     stream.flush().map_err(|source| CliError::Write {
         stream: name,
         source,
     })
 }
 
-/// Writes records to their streams, with timestamps at line starts if asked.
+/// Writes records to their streams, escaped for a terminal if asked, with
+/// timestamps at line starts if asked.
 struct TailWriter {
     timestamps: bool,
     /// Per stream (stdout, stderr): whether the next byte starts a line.
     at_line_start: [bool; 2],
+    /// Per stream: its escaper, if it goes to a terminal.
+    escapers: [Option<StreamEscaper>; 2],
+    /// Per stream: when its last record was written, in ns since the epoch.
+    last_written_ns: [u64; 2],
 }
 
+const NAMES: [&str; 2] = ["stdout", "stderr"];
+
 impl TailWriter {
-    fn new(timestamps: bool) -> Self {
+    /// `escaped`: per stream (stdout, stderr), whether to escape it.
+    fn new(timestamps: bool, escaped: [bool; 2]) -> Self {
         TailWriter {
             timestamps,
             at_line_start: [true, true],
+            escapers: escaped.map(|escaped| escaped.then(StreamEscaper::default)),
+            last_written_ns: [0, 0],
         }
     }
 
@@ -98,25 +126,59 @@ impl TailWriter {
         stdout: &mut impl Write,
         stderr: &mut impl Write,
     ) -> Result<(), CliError> {
-        let (index, stream, name): (usize, &mut dyn Write, _) = match record.stream {
-            OutputStream::Stdout => (0, stdout, "stdout"),
-            OutputStream::Stderr => (1, stderr, "stderr"),
+        let (index, stream): (usize, &mut dyn Write) = match record.stream {
+            OutputStream::Stdout => (0, stdout),
+            OutputStream::Stderr => (1, stderr),
             // The supervisor's own notes; and whatever a later version adds.
             _ => return Ok(()),
         };
-        let written = if self.timestamps {
-            let stamp = time::rfc3339(Timestamp::from_millis(record.timestamp_ns / 1_000_000));
-            write_stamped(
-                stream,
-                &record.bytes,
-                &stamp,
-                &mut self.at_line_start[index],
-            )
-        } else {
-            stream.write_all(&record.bytes)
+        let bytes = match &mut self.escapers[index] {
+            Some(escaper) => Cow::Owned(escaper.escape(&record.bytes).into_bytes()),
+            None => Cow::Borrowed(&record.bytes[..]),
+        };
+        self.last_written_ns[index] = record.timestamp_ns;
+        let stamp = self.stamp(index);
+        self.put(index, stream, &bytes, stamp.as_deref())
+    }
+
+    /// The timestamp for stream `index`'s last record, if timestamps are asked for.
+    fn stamp(&self, index: usize) -> Option<String> {
+        let millis = self.last_written_ns[index] / 1_000_000;
+        self.timestamps
+            .then(|| time::rfc3339(Timestamp::from_millis(millis)))
+    }
+
+    /// Writes what the escapers still hold: the output ended inside a character.
+    fn finish(&mut self, stdout: &mut impl Write, stderr: &mut impl Write) -> Result<(), CliError> {
+        let streams: [&mut dyn Write; 2] = [stdout, stderr];
+        for (index, stream) in streams.into_iter().enumerate() {
+            let Some(held) = self.escapers[index].as_mut().map(StreamEscaper::finish) else {
+                continue;
+            };
+            if !held.is_empty() {
+                // Timestamped with the time of the record it came in.
+                let stamp = self.stamp(index);
+                self.put(index, stream, held.as_bytes(), stamp.as_deref())?;
+                flush(stream, NAMES[index])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `bytes` to stream `index`, with `stamp` at each line start if given.
+    fn put(
+        &mut self,
+        index: usize,
+        stream: &mut dyn Write,
+        bytes: &[u8],
+        stamp: Option<&str>,
+    ) -> Result<(), CliError> {
+        let written = match stamp {
+            Some(stamp) => write_stamped(stream, bytes, stamp, &mut self.at_line_start[index]),
+            None => stream.write_all(bytes),
         };
         written.map_err(|source| CliError::Write {
-            stream: name,
+            stream: NAMES[index],
             source,
         })
     }
@@ -153,12 +215,42 @@ mod tests {
     }
 
     fn tail(timestamps: bool, records: &[OutputRecord]) -> (Vec<u8>, Vec<u8>) {
-        let mut writer = TailWriter::new(timestamps);
+        tail_escaped(timestamps, [false, false], records)
+    }
+
+    fn tail_escaped(
+        timestamps: bool,
+        escaped: [bool; 2],
+        records: &[OutputRecord],
+    ) -> (Vec<u8>, Vec<u8>) {
+        let mut writer = TailWriter::new(timestamps, escaped);
         let (mut out, mut err) = (Vec::new(), Vec::new());
         for record in records {
             writer.write(record, &mut out, &mut err).unwrap();
         }
+        writer.finish(&mut out, &mut err).unwrap();
         (out, err)
+    }
+
+    #[test]
+    fn only_the_streams_on_a_terminal_are_escaped() {
+        let records = [
+            record(OutputStream::Stdout, b"\x1b]0;title\x07out\n"),
+            record(OutputStream::Stderr, b"\x1b[2Jerr\r\n"),
+        ];
+        let (out, err) = tail_escaped(false, [true, false], &records);
+        assert_eq!(
+            out,
+            br"\x1b]0;title\x07out"
+                .iter()
+                .chain(b"\n")
+                .copied()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(err, b"\x1b[2Jerr\r\n");
+        let (out, err) = tail_escaped(false, [false, true], &records);
+        assert_eq!(out, b"\x1b]0;title\x07out\n");
+        assert_eq!(String::from_utf8(err).unwrap(), "\\x1b[2Jerr\\x0d\n");
     }
 
     #[test]
@@ -220,7 +312,7 @@ mod tests {
             .unwrap();
         let copied = runtime.block_on(copy(
             &mut source,
-            &mut TailWriter::new(false),
+            &mut TailWriter::new(false, [false, false]),
             &mut out,
             &mut err,
         ));
@@ -230,18 +322,25 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_start_each_line_across_records() {
-        let (out, _) = tail(
-            true,
-            &[
-                record(OutputStream::Stdout, b"one\ntw"),
-                record(OutputStream::Stdout, b"o\nthree"),
-            ],
-        );
+    fn timestamps_start_each_line_across_records_escaped_or_not() {
         let stamp = "2023-11-14T22:13:20.123Z";
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            format!("{stamp} one\n{stamp} two\n{stamp} three")
-        );
+        for (escaped, records, shown) in [
+            (
+                false,
+                [&b"one\ntw"[..], b"o\nthree"],
+                format!("{stamp} one\n{stamp} two\n{stamp} three"),
+            ),
+            // A character cut between records shows whole; one the output
+            // ends inside of shows as its bytes.
+            (
+                true,
+                [b"a\x07\nb\xe2", b"\x9c\x93\n\xe2\x9c"],
+                format!("{stamp} a\\x07\n{stamp} b✓\n{stamp} \\xe2\\x9c"),
+            ),
+        ] {
+            let records = records.map(|bytes| record(OutputStream::Stdout, bytes));
+            let (out, _) = tail_escaped(true, [escaped, escaped], &records);
+            assert_eq!(String::from_utf8(out).unwrap(), shown);
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! exits 0 if it succeeded (3 otherwise). On a terminal, a progress bar on
 //! stderr follows the job's progress meanwhile.
 
-use super::{Context, print, print_line, runtime, to_stderr};
+use super::{Context, print, print_line, runtime, stdout_is_terminal};
 use crate::error::{CliError, exit};
 use crate::kinds::AnyJob;
 use crate::render::state::State;
@@ -34,7 +34,7 @@ pub(crate) fn run(context: &Context, id: &str, as_json: bool) -> Result<i32, Cli
     if as_json {
         print_line(&json::status_line(&view))?;
     } else {
-        print(&human::status_block(&view))?;
+        print(&human::status_block(&view, stdout_is_terminal()))?;
     }
     Ok(if view.state() == State::Succeeded {
         exit::OK
@@ -46,11 +46,11 @@ pub(crate) fn run(context: &Context, id: &str, as_json: bool) -> Result<i32, Cli
 /// Waits for the job's end while a bar shows its progress.
 ///
 /// The wait itself does not poll (the handle waits on the supervisor's pidfd);
-/// the bar reads the status file every 100 ms and redraws when it changed,
-/// which is cheap and only ever done for a person watching a terminal.
+/// the bar reads the status file every 100 ms, which is cheap and only ever
+/// done for a person watching a terminal.
 async fn wait_with_bar(job: &dyn AnyJob) -> Result<(), WaitError> {
-    let bar = async {
-        let mut shown = String::new();
+    let mut bar = progress::Bar::on_stderr();
+    let follow = async {
         let mut ticks = tokio::time::interval(REDRAW);
         loop {
             ticks.tick().await;
@@ -59,18 +59,13 @@ async fn wait_with_bar(job: &dyn AnyJob) -> Result<(), WaitError> {
             if state.is_finished() {
                 break;
             }
-            let line = progress::bar(status.progress.as_ref(), state);
-            if line != shown {
-                to_stderr(&format!("\r\x1b[2K{line}"));
-                shown = line;
-            }
+            bar.show(status.progress.as_ref(), state);
         }
     };
     let result = tokio::select! {
         result = job.ended() => result,
-        () = bar => job.ended().await,
+        () = follow => job.ended().await,
     };
-    // Clear the bar's line for what comes next.
-    to_stderr("\r\x1b[2K");
+    bar.clear();
     result
 }

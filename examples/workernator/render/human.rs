@@ -1,6 +1,6 @@
 //! Output for people, shaped like the RFD's examples.
 
-use super::{Ending, JobView, progress, state::State, time};
+use super::{Ending, JobView, escape, progress, state::State, time};
 use crate::kinds::KindInfo;
 use std::fmt::Write;
 use workernator::{JobId, Limits};
@@ -20,27 +20,44 @@ pub(crate) fn started(kind: &KindInfo, id: &JobId) -> String {
     )
 }
 
-/// The status block of `jobs status` and `jobs wait`.
-pub(crate) fn status_block(view: &JobView) -> String {
+/// A value of the status block, which may come from the job (its error,
+/// result, progress message): on a terminal (`terminal`), with control
+/// characters escaped; its lines after the first indented by `indent`, so
+/// that none reads as a field of its own.
+fn value(text: &str, indent: usize, terminal: bool) -> String {
+    let text = text.trim_end_matches('\n');
+    let text = if terminal {
+        escape::text(text)
+    } else {
+        text.to_owned()
+    };
+    text.replace('\n', &format!("\n{:indent$}", ""))
+}
+
+/// The status block of `jobs status` and `jobs wait`; `terminal`: for one.
+pub(crate) fn status_block(view: &JobView, terminal: bool) -> String {
     let status = &view.status;
     let mut text = String::new();
     let title = view
         .kind
         .map_or(status.job_type.as_str(), |kind| kind.title);
+    let title = value(title, LABEL, terminal);
     let _ = writeln!(text, "Job {}: {title}", status.id);
     if let Some(arguments) = view.arguments.as_ref().filter(|a| !a.labelled.is_empty()) {
         let _ = writeln!(text, "Arguments:");
-        for (label, value) in &arguments.labelled {
+        for (label, argument) in &arguments.labelled {
             let _ = writeln!(
                 text,
-                "  {:<width$}{value}",
+                "  {:<width$}{}",
                 format!("{label}:"),
+                value(argument, LABEL + 2, terminal),
                 width = LABEL
             );
         }
     }
-    let mut line = |label: &str, value: &str| {
-        let _ = writeln!(text, "{:<LABEL$}{value}", format!("{label}:"));
+    let mut line = |label: &str, text_value: &str| {
+        let shown = value(text_value, LABEL, terminal);
+        let _ = writeln!(text, "{:<LABEL$}{shown}", format!("{label}:"));
     };
     let state = view.state();
     line("Status", state.title());
@@ -111,8 +128,8 @@ pub(crate) fn status_block(view: &JobView) -> String {
     text
 }
 
-/// The rows of `jobs list`.
-pub(crate) fn list(views: &[JobView]) -> String {
+/// The rows of `jobs list`; `terminal`: for one.
+pub(crate) fn list(views: &[JobView], terminal: bool) -> String {
     if views.is_empty() {
         return "No jobs.\n".to_owned();
     }
@@ -120,9 +137,15 @@ pub(crate) fn list(views: &[JobView]) -> String {
         .iter()
         .map(|view| {
             let duration = view.wall_ms().map_or(String::from("-"), time::duration);
+            // The kind is what the status file says (another program's
+            // type name, for a kind this CLI does not know).
+            let kind = match terminal {
+                true => escape::one_line(&view.status.job_type),
+                false => view.status.job_type.clone(),
+            };
             [
                 view.status.id.to_string(),
-                view.status.job_type.clone(),
+                kind,
                 view.state().as_str().to_owned(),
                 time::human(view.status.created_at),
                 duration,
@@ -243,7 +266,7 @@ mod tests {
     #[test]
     fn a_status_block_reads_like_the_rfd() {
         assert_eq!(
-            status_block(&view(serde_json::json!({}))),
+            status_block(&view(serde_json::json!({})), false),
             "\
 Job 0123456789abcdef0123456789abcdef: Fibonacci
 Arguments:
@@ -261,24 +284,59 @@ Limits:     memory 1 GiB, 1024 processes
 
     #[test]
     fn a_failed_job_shows_its_error_and_a_running_one_its_time_so_far() {
-        let failed = status_block(&view(serde_json::json!({
-            "state": "failed",
-            "exit": { "kind": "job_error", "failure": {
-                "message": "unexpected ')' at column 7", "causes": [], "retryable": false } },
-        })));
+        let failed = status_block(
+            &view(serde_json::json!({
+                "state": "failed",
+                "exit": { "kind": "job_error", "failure": {
+                    "message": "unexpected ')' at column 7", "causes": [], "retryable": false } },
+            })),
+            false,
+        );
         assert!(failed.contains("Status:     Failed\n"), "{failed}");
         assert!(
             failed.contains("Error:      unexpected ')' at column 7\n"),
             "{failed}"
         );
         assert!(!failed.contains("Result:"), "{failed}");
-        let running = status_block(&view(serde_json::json!({
-            "state": "running", "finished_at": null, "exit": null,
-        })));
+        let running = status_block(
+            &view(serde_json::json!({
+                "state": "running", "finished_at": null, "exit": null,
+            })),
+            false,
+        );
         assert!(
             running.contains("Duration:   7 seconds so far\n"),
             "{running}"
         );
+    }
+
+    #[test]
+    fn what_the_job_wrote_cannot_act_on_a_terminal_or_forge_a_field() {
+        let failed = view(serde_json::json!({
+            "state": "failed",
+            "exit": { "kind": "job_error", "failure": {
+                "message": "\u{1b}]52;c;SGk=\u{7}oops\nStatus:     Succeeded\r\u{9b}2J",
+                "causes": [], "retryable": false } },
+        }));
+        let shown = status_block(&failed, true);
+        assert!(
+            shown.contains(
+                "Error:      \\x1b]52;c;SGk=\\x07oops\n            \
+                 Status:     Succeeded\\x0d\\xc2\\x9b2J\n"
+            ),
+            "{shown}"
+        );
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+        // Piped, the bytes stay, but the second line is still under the first.
+        let piped = status_block(&failed, false);
+        assert!(
+            piped.contains("oops\n            Status:     Succeeded\r\u{9b}2J\n"),
+            "{piped:?}"
+        );
+        assert!(piped.contains("\nStatus:     Failed\n"), "{piped}");
     }
 
     #[test]
@@ -288,7 +346,7 @@ Limits:     memory 1 GiB, 1024 processes
             "waiting": "owner alice is at its share (2 of 2 jobs)",
         }));
         queued.owner = Some("alice".into());
-        let text = status_block(&queued);
+        let text = status_block(&queued, false);
         assert!(
             text.contains("Status:     Queued\nOwner:      alice\n"),
             "{text}"
@@ -297,7 +355,7 @@ Limits:     memory 1 GiB, 1024 processes
             text.contains("Waiting:    owner alice is at its share (2 of 2 jobs)\n"),
             "{text}"
         );
-        let ran = status_block(&view(serde_json::json!({ "waiting": "stale" })));
+        let ran = status_block(&view(serde_json::json!({ "waiting": "stale" })), false);
         assert!(!ran.contains("Waiting:"), "{ran}");
     }
 
@@ -317,7 +375,7 @@ Limits:     memory 1 GiB, 1024 processes
 
     #[test]
     fn lists_align_their_columns() {
-        let text = list(&[view(serde_json::json!({}))]);
+        let text = list(&[view(serde_json::json!({}))], false);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(
@@ -328,7 +386,7 @@ Limits:     memory 1 GiB, 1024 processes
             lines[1].contains("  fib   succeeded  2022-07-07 16:34:02 UTC  1 second"),
             "{text}"
         );
-        assert_eq!(list(&[]), "No jobs.\n");
+        assert_eq!(list(&[], false), "No jobs.\n");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::{Ending, JobView, state::State, time};
 use serde::Serialize;
+use std::fmt::Write;
 use workernator::{
     Limits,
     status::{Progress, RunsAs},
@@ -113,10 +114,31 @@ pub(crate) fn status_array(views: &[JobView]) -> String {
 /// Anything serializable, on one line. Serializing these plain structures
 /// cannot fail (string keys, no maps with other keys); should it, the error
 /// becomes a JSON string rather than a panic.
+///
+/// serde_json escapes the C0 controls; DEL and the C1 controls (U+0080 to
+/// U+009F, which some terminals act on) are escaped here too, as `\u009b`:
+/// the same JSON value, and nothing a job wrote can act on a terminal.
 pub(crate) fn to_line(value: &impl Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|error| {
+    let line = serde_json::to_string(value).unwrap_or_else(|error| {
         serde_json::Value::String(format!("cannot encode as JSON: {error}")).to_string()
-    })
+    });
+    if !line.contains(is_c1_or_del) {
+        return line;
+    }
+    let mut escaped = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        if is_c1_or_del(c) {
+            // Only inside strings: serde_json writes such characters nowhere else.
+            let _ = write!(escaped, "\\u{:04x}", u32::from(c));
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+fn is_c1_or_del(c: char) -> bool {
+    ('\u{7f}'..='\u{9f}').contains(&c)
 }
 
 #[cfg(test)]
@@ -218,6 +240,16 @@ mod tests {
             view.status.exit,
             Some(ExitReason::Signaled { signal: 9 })
         ));
+    }
+
+    #[test]
+    fn json_escapes_every_control_and_keeps_the_value() {
+        let text = "a\u{1b}[2J\u{7}\r\u{7f}\u{80}\u{9b}\u{9f}\u{a0}é\n";
+        let line = to_line(&serde_json::json!({ "error": text }));
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains(r"\u007f\u0080\u009b\u009f"), "{line}");
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["error"], text);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the CLI shows of jobs, for people ([`human`]) and programs ([`json`]),
 //! from one gathered [`JobView`].
 
+pub(crate) mod escape;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod progress;

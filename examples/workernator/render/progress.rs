@@ -1,13 +1,20 @@
 //! A job's progress as text: a summary for the status block, and the bar
-//! `jobs wait` draws on a terminal.
+//! `jobs wait` draws on a terminal (with indicatif).
 
+use super::escape;
 use super::state::State;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use workernator::status::Progress;
 
-/// Width of the bar between its brackets.
-const BAR: usize = 24;
 /// Longest message shown after the bar.
 const MESSAGE: usize = 40;
+
+/// `[##########..............] 45/90  50%  message`: with a total.
+const WITH_TOTAL: &str = "[{bar:24}] {pos}/{len} {percent:>3}%  {msg}";
+/// `45 done  message`: without one.
+const WITHOUT_TOTAL: &str = "{pos} done  {msg}";
+/// `Queued…`: no progress reported yet.
+const NONE_YET: &str = "{msg}";
 
 /// `45/90 (50%): computed position 45`, or `45 done: ...` without a total.
 pub(crate) fn summary(progress: &Progress) -> String {
@@ -26,29 +33,78 @@ pub(crate) fn summary(progress: &Progress) -> String {
     }
 }
 
-/// One line for a terminal: `[##########..............]  45/90  50%  message`.
-pub(crate) fn bar(progress: Option<&Progress>, state: State) -> String {
-    let Some(progress) = progress else {
-        return format!("{}…", state.title());
-    };
-    let message: String = progress.message.chars().take(MESSAGE).collect();
-    match progress.total {
-        Some(total) => {
-            let filled = if total == 0 {
-                BAR
-            } else {
-                (progress.done.min(total) as u128 * BAR as u128 / total as u128) as usize
-            };
-            format!(
-                "[{}{}] {}/{total} {:>3}%  {message}",
-                "#".repeat(filled),
-                ".".repeat(BAR - filled),
-                progress.done,
-                percent(progress.done, total),
-            )
+/// The progress bar of a job on stderr, a terminal.
+pub(crate) struct Bar {
+    bar: ProgressBar,
+    /// The template in use.
+    template: &'static str,
+    /// What is shown: the progress and state last given.
+    shown: Option<(Option<Progress>, State)>,
+}
+
+impl Bar {
+    /// A bar on stderr, drawn only if it is a terminal.
+    pub(crate) fn on_stderr() -> Bar {
+        Bar {
+            bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+            template: "",
+            shown: None,
         }
-        None => format!("{} done  {message}", progress.done),
     }
+
+    /// Shows `progress` (or, with none reported yet, the job's `state`),
+    /// redrawing only what changed, at once and whole.
+    pub(crate) fn show(&mut self, progress: Option<&Progress>, state: State) {
+        let now = (progress.cloned(), state);
+        if self.shown.as_ref() != Some(&now) {
+            self.set(progress, state);
+            self.bar.force_draw();
+            self.shown = Some(now);
+        }
+    }
+
+    fn set(&mut self, progress: Option<&Progress>, state: State) {
+        let Some(progress) = progress else {
+            self.use_template(NONE_YET);
+            self.bar.set_message(format!("{}…", state.title()));
+            return;
+        };
+        match progress.total {
+            Some(total) => {
+                self.use_template(WITH_TOTAL);
+                self.bar.set_length(total);
+            }
+            None => {
+                self.use_template(WITHOUT_TOTAL);
+                self.bar.unset_length();
+            }
+        }
+        self.bar.set_position(progress.done);
+        self.bar.set_message(message(&progress.message));
+    }
+
+    /// Clears the bar's line for what comes next.
+    pub(crate) fn clear(self) {
+        self.bar.finish_and_clear();
+    }
+
+    fn use_template(&mut self, template: &'static str) {
+        if self.template != template {
+            // The templates are constants, checked by a test.
+            let style = ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("#.");
+            self.bar.set_style(style);
+            self.template = template;
+        }
+    }
+}
+
+/// The job's message for the bar's one line: cut short, and with what a
+/// terminal would act on escaped (the job chose it).
+fn message(text: &str) -> String {
+    let short: String = text.chars().take(MESSAGE).collect();
+    escape::one_line(&short)
 }
 
 fn percent(done: u64, total: u64) -> u64 {
@@ -80,22 +136,37 @@ mod tests {
     }
 
     #[test]
-    fn bars_fill_in_proportion() {
+    fn the_templates_are_valid() {
+        for template in [WITH_TOTAL, WITHOUT_TOTAL, NONE_YET] {
+            assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
+        }
+    }
+
+    #[test]
+    fn a_bar_follows_the_progress() {
+        let mut bar = Bar {
+            bar: ProgressBar::hidden(),
+            template: "",
+            shown: None,
+        };
+        bar.show(None, State::Queued);
         assert_eq!(
-            bar(Some(&progress(45, Some(90), "half")), State::Running),
-            "[############............] 45/90  50%  half"
+            (bar.template, bar.bar.message()),
+            (NONE_YET, "Queued…".to_owned())
         );
+        bar.show(Some(&progress(45, Some(90), "half")), State::Running);
+        assert_eq!(bar.template, WITH_TOTAL);
+        assert_eq!((bar.bar.position(), bar.bar.length()), (45, Some(90)));
+        bar.show(Some(&progress(3, None, "")), State::Running);
+        assert_eq!((bar.template, bar.bar.length()), (WITHOUT_TOTAL, None));
+    }
+
+    #[test]
+    fn the_jobs_message_is_cut_short_and_escaped() {
+        assert_eq!(message(&"x".repeat(100)), "x".repeat(MESSAGE));
         assert_eq!(
-            bar(Some(&progress(0, Some(0), "")), State::Running),
-            "[########################] 0/0 100%  "
+            message("\x1b]0;title\x07\nnext\rline"),
+            r"\x1b]0;title\x07\x0anext\x0dline"
         );
-        assert_eq!(
-            bar(
-                Some(&progress(u64::MAX, Some(u64::MAX), "")),
-                State::Running
-            ),
-            format!("[{}] {}/{} 100%  ", "#".repeat(24), u64::MAX, u64::MAX)
-        );
-        assert_eq!(bar(None, State::Queued), "Queued…");
     }
 }
