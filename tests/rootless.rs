@@ -327,10 +327,9 @@ fn stopping_a_rootless_job_leaves_nothing_behind() {
     });
     // The supervisor records Running (with its pids) a few ms after the job
     // starts, not before the job's first output.
-    common::eventually("the job to be recorded as running", || {
-        job.status().expect("status").state == JobState::Running
+    let running = common::status_when("the job to be recorded as running", &job, |status| {
+        status.state == JobState::Running
     });
-    let running = job.status().expect("status");
     assert!(!stray_sleeps().is_empty(), "the grandchild runs");
     let stopped = common::rt().block_on(job.stop()).expect("stop");
     assert_eq!(stopped.state, JobState::Stopped);
@@ -395,10 +394,9 @@ fn a_delegated_cgroup_v2_subtree_holds_rootless_jobs() {
             StartOptions::new().limits(limits),
         )
         .expect("start in the delegated subtree");
-    common::eventually("the job to run", || {
-        job.status().expect("status").state == JobState::Running
+    let status = common::status_when("the job to run", &job, |status| {
+        status.state == JobState::Running
     });
-    let status = job.status().expect("status");
     assert!(status.rootless && status.limits_enforced, "{status:?}");
     let parent = delegated.root.join(&test.cgroup_parent);
     let dir = parent.join(job.id().as_str());

@@ -253,6 +253,24 @@ pub fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
     }
 }
 
+/// Waits (as [`eventually`]) until a read of the job's status satisfies
+/// `ready`, and returns that very status: reading it once more could see a
+/// later state than the one waited for.
+pub fn status_when<J: workernator::Job>(
+    what: &str,
+    job: &workernator::JobHandle<J>,
+    ready: impl Fn(&workernator::status::JobStatus) -> bool,
+) -> workernator::status::JobStatus {
+    let mut seen = None;
+    eventually(what, || {
+        let status = job.status().expect("status");
+        let done = ready(&status);
+        seen = Some(status);
+        done
+    });
+    seen.expect("eventually read the status at least once")
+}
+
 /// Whether a process with this host pid exists (and is not a zombie).
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -281,10 +299,9 @@ pub fn running_ticker(
             interval_ms: 20,
         })
         .expect("start ticker");
-    eventually("the job to run", || {
-        job.status().expect("status").state == workernator::status::JobState::Running
+    let status = status_when("the job to run", &job, |status| {
+        status.state == workernator::status::JobState::Running
     });
-    let status = job.status().expect("status");
     let pids = test
         .cgroup_pids(job.id().as_str())
         .expect("the job's cgroup");
