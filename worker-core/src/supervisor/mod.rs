@@ -24,7 +24,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use verdict::Observed;
 use worker_isolate::cgroup::JobCgroup;
-use worker_isolate::mounts::{Bind, RootfsPlan};
+use worker_isolate::mounts::{Bind, HostUser, RootfsPlan, Shown};
 use worker_isolate::namespaces::{FreshPidNamespaces, Namespaces};
 use worker_isolate::privileges::ProcessLimits;
 
@@ -909,7 +909,21 @@ fn rootfs_plan(spec: &JobSpec, work: PathBuf) -> RootfsPlan {
     rootfs.hidden.push(spec.state_dir.clone());
     if let Some(root) = &spec.sandbox.root_dir {
         rootfs.source_root = root.clone();
+        // A root made for jobs: all of it, on purpose.
+        rootfs.shown = Shown::Everything;
     }
+    // Rootless, the job's uid 0 is this user's on the host.
+    rootfs.job_user = Some(match spec.sandbox.rootless {
+        Some(_) => HostUser {
+            uid: nix::unistd::geteuid().as_raw(),
+            gid: nix::unistd::getegid().as_raw(),
+        },
+        None => HostUser {
+            uid: spec.sandbox.user.uid,
+            gid: spec.sandbox.user.gid,
+        },
+    });
+    rootfs.host_resolver = spec.sandbox.network == NetworkMode::Host;
     rootfs.tmp_options = spec.sandbox.tmp_options();
     rootfs.shm_options = spec.sandbox.shm_options();
     rootfs.binds = spec
