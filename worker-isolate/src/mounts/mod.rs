@@ -94,7 +94,12 @@ impl RootfsPlan {
     /// The default plan: what programs need of the host's `/`, read-only,
     /// and the calling process's executable, built on the host's `/tmp`;
     /// /proc masked as for a job run as root, the host's resolver not shown.
+    ///
+    /// The first call in a process also reads what sandboxes need to know
+    /// of the host's /proc, once: a process that forks sandboxes has it
+    /// ready for all of them.
     pub fn new(work_dir: impl Into<PathBuf>) -> Self {
+        proc::read_host_proc();
         RootfsPlan {
             source_root: PathBuf::from("/"),
             shown: Shown::Programs,
@@ -364,11 +369,13 @@ fn mount_own_parts(root: &Path, plan: &RootfsPlan, own: &OwnParts) -> Result<(),
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         None,
     )?;
-    own.proc_masks.apply(&proc, &root.join("dev/null"))?;
+    let shm = root.join("dev/shm");
+    // Before /dev/shm is mounted: the masks use the empty directory under it.
+    own.proc_masks.apply(&proc, &root.join("dev/null"), &shm)?;
     mount_fs(
         "mount tmpfs on",
         "tmpfs",
-        &root.join("dev/shm"),
+        &shm,
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         Some(&plan.shm_options),
     )?;

@@ -17,19 +17,44 @@ use super::{RootfsPlan, SetupError, attach, attach_plain, clone_tree, make_mount
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Top-level directories that a sandbox replaces with its own and where no
 /// host file is shown at its own path: the job's work directory, /proc,
 /// /dev and the empty /sys.
 const NOT_THERE: [&str; 4] = ["proc", "dev", "sys", "work"];
 
-/// The file the calling process runs, by the path the host knows it by:
-/// `None` if it was deleted or replaced since it started (the path then
+/// The file the calling process runs: the path the host knows it by, and
+/// its device and inode numbers. Read once per process (a process runs one
+/// file all its life; a supervisor inherits its launcher's).
+struct Executable {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+}
+
+static OWN_EXECUTABLE: OnceLock<Option<Executable>> = OnceLock::new();
+
+fn running() -> Option<&'static Executable> {
+    OWN_EXECUTABLE
+        .get_or_init(|| {
+            let path = std::fs::read_link("/proc/self/exe").ok()?;
+            let meta = std::fs::metadata("/proc/self/exe").ok()?;
+            let deleted = path.to_str()?.ends_with(" (deleted)");
+            (path.is_absolute() && !deleted).then(|| Executable {
+                path,
+                dev: meta.dev(),
+                ino: meta.ino(),
+            })
+        })
+        .as_ref()
+}
+
+/// The path of the file the calling process runs, as the host knows it:
+/// `None` if it was deleted or replaced when first asked (the path then
 /// names another file, or none).
 pub(super) fn own_executable() -> Option<PathBuf> {
-    let path = std::fs::read_link("/proc/self/exe").ok()?;
-    let text = path.to_str()?;
-    (path.is_absolute() && !text.ends_with(" (deleted)")).then_some(path)
+    running().map(|executable| executable.path.clone())
 }
 
 /// Where a host file goes to be shown at its own `path`.
@@ -92,11 +117,11 @@ fn take_executable(plan: &RootfsPlan, wanted: Place) -> Result<Option<OwnPath>, 
         }
         Err(error) => return Err(error),
     };
-    let running = std::fs::metadata("/proc/self/exe")
-        .map_err(|error| SetupError::new("stat", "/proc/self/exe", error))?;
     let taken = nix::sys::stat::fstat(tree.as_fd())
         .map_err(|errno| SetupError::errno("stat", path, errno))?;
-    let same = running.dev() == taken.st_dev as u64 && running.ino() == taken.st_ino as u64;
+    let same = running().is_some_and(|running| {
+        running.dev == taken.st_dev as u64 && running.ino == taken.st_ino as u64
+    });
     Ok(same.then(|| OwnPath {
         path: path.clone(),
         tree,
@@ -194,10 +219,17 @@ impl SandboxOwnPaths {
         let Some(executable) = &self.executable_in_tmp else {
             return Ok(());
         };
+        // The sandbox's /tmp is new and empty: each directory is made,
+        // from the top, with no look for what is there.
         let target = under(root, &executable.path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|error| SetupError::new("create mount point", parent, error))?;
+        let tmp = root.join("tmp");
+        let mut dir = tmp.clone();
+        let parents = target
+            .parent()
+            .and_then(|parent| parent.strip_prefix(&tmp).ok());
+        for component in parents.into_iter().flat_map(Path::components) {
+            dir.push(component);
+            super::make_dir(&dir)?;
         }
         super::make_file(&target)?;
         attach(&executable.tree, &target, true)
