@@ -41,8 +41,9 @@ pub struct BindMount {
     /// The file or directory on the host (absolute).
     pub source: PathBuf,
     /// Where it appears inside the sandbox (absolute). It must exist in the
-    /// sandbox's root, or be creatable there: a new top-level directory, or
-    /// a path under `/tmp` or `/work`.
+    /// sandbox's root, or be creatable there: under a top-level directory the
+    /// root does not show (`/data`, `/home/me`), under its empty `/run` and
+    /// `/var`, or under `/tmp` or `/work`.
     pub target: PathBuf,
     /// Whether the job may write to it (never setuid, never device files).
     pub writable: bool,
@@ -345,8 +346,9 @@ impl StartOptions {
         self
     }
 
-    /// Builds the sandbox's read-only root from the entries of `dir` instead
-    /// of the host's `/`.
+    /// Builds the sandbox's read-only root from all the entries of `dir`
+    /// instead of what programs need of the host's `/` (README, "What the
+    /// job can see").
     pub fn root_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.root_dir = Some(dir.into());
         self
@@ -415,7 +417,8 @@ impl Config {
         self
     }
 
-    /// Builds every sandbox's read-only root from `dir` instead of `/`.
+    /// Builds every sandbox's read-only root from all the entries of `dir`
+    /// instead of what programs need of the host's `/`.
     pub fn root_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.sandbox.root_dir = Some(dir.into());
         self
