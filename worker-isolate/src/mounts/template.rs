@@ -1,8 +1,8 @@
 //! A sandbox root built once and copied by each sandbox.
 //!
 //! [`enter_new_root`](super::enter_new_root) assembles the root with some
-//! thirty mount system calls per sandbox, most of them for the part that is
-//! the same every time: the host's top-level entries, read-only, and /dev.
+//! twenty mount system calls per sandbox, most of them for the part that is
+//! the same every time: the shown host entries, read-only, and /dev.
 //! A [`RootTemplate`] builds that part once, in a mount namespace of its
 //! own; a sandbox enters that namespace and unshares it, which copies the
 //! whole tree in one kernel operation, then mounts only what is its own:
