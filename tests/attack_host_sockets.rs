@@ -76,11 +76,16 @@ impl Drop for PlantedSocket {
     }
 }
 
-/// A socket in each place the host has (and one right in /run).
+/// A socket in each place the host has and where root may write (a
+/// read-only /boot is left out), and one right in /run.
 fn plant_everywhere() -> Vec<PlantedSocket> {
+    let writable = |place: &&&str| {
+        Path::new(place).is_dir()
+            && nix::unistd::access(**place, nix::unistd::AccessFlags::W_OK).is_ok()
+    };
     let mut planted: Vec<PlantedSocket> = STATE_PLACES
         .iter()
-        .filter(|place| Path::new(place).is_dir())
+        .filter(writable)
         .map(|place| PlantedSocket::in_new_dir_under(place))
         .collect();
     planted.push(PlantedSocket::at(PathBuf::from(format!(
