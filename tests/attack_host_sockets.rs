@@ -184,3 +184,37 @@ fn connect_to_a_host_abstract_socket() {
     );
     assert!(host_network[0].ok, "{:?}", host_network[0]);
 }
+
+/// Rootless, the user's own sockets are what is at stake: its session bus,
+/// its container engine's socket, under its home, /run/user/<uid> or
+/// /var/tmp. The job, uid 0 of its user namespace and the same user on the
+/// host, reaches none of them.
+#[test]
+fn connect_to_the_users_own_sockets_rootless() {
+    if !common::rootless("connect_to_the_users_own_sockets_rootless") {
+        return;
+    }
+    let home = std::env::var("HOME").expect("HOME");
+    let runtime_dir = format!("/run/user/{}", nix::unistd::geteuid());
+    let planted: Vec<PlantedSocket> = [home.as_str(), runtime_dir.as_str(), "/var/tmp"]
+        .into_iter()
+        .filter(|place| nix::unistd::access(*place, nix::unistd::AccessFlags::W_OK).is_ok())
+        .map(PlantedSocket::in_new_dir_under)
+        .collect();
+    assert!(
+        planted.len() >= 2,
+        "the user may write in its home and /var/tmp"
+    );
+    assert_listening(&planted);
+    let test = common::runner_with(|config| {
+        config.rootless_limits(workernator::RootlessLimits::BestEffort)
+    });
+    let seen = look(
+        &test.runner,
+        planted.iter().map(PlantedSocket::connect).collect(),
+        StartOptions::new(),
+    );
+    for seen in &seen {
+        seen.assert_failed_with(libc::ENOENT);
+    }
+}
