@@ -5,36 +5,45 @@ mod common;
 use common::attacks::{assert_all_refused, attempt};
 use common::jobs::Attack;
 use std::os::unix::fs::PermissionsExt;
-use workernator::StartOptions;
+use workernator::{StartOptions, sandbox::BindMount};
 
 workernator::init_before_main!();
 
-/// A 0700 directory outside every bind, with a 0600 secret, on the host's
-/// root file system (which the sandbox sees read-only): the job's user may
-/// not read it. /etc/shadow too, where the host has one.
+/// A 0700 directory with a 0600 secret, in a host directory the sandbox is
+/// given read-only (the host's own private places, like /root, are not
+/// there at all): the job's user may not read it. /etc/shadow too, where
+/// the host has one.
 #[test]
 fn read_a_file_the_host_keeps_private() {
     if !common::privileged("read_a_file_the_host_keeps_private") {
         return;
     }
-    let private = tempfile::Builder::new()
-        .prefix("workernator-test-private-")
+    let shared = tempfile::Builder::new()
+        .prefix("workernator-test-shared-")
         .tempdir_in("/var/tmp")
         .unwrap();
-    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
-    let secret = private.path().join("secret");
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let private = shared.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let secret = private.join("secret");
     std::fs::write(&secret, "the host's secret").unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
     let mut attacks = vec![
-        Attack::ReadFile(secret.display().to_string()),
-        Attack::ListDir(private.path().display().to_string()),
+        Attack::ReadFile("/data/private/secret".into()),
+        Attack::ListDir("/data/private".into()),
         Attack::ReadFile("/root/.bashrc".into()),
+        Attack::ReadFile(secret.display().to_string()),
     ];
     if std::path::Path::new("/etc/shadow").exists() {
         attacks.push(Attack::ReadFile("/etc/shadow".into()));
     }
     let test = common::runner();
-    let attempts = attempt(&test, attacks, StartOptions::new());
+    let attempts = attempt(
+        &test,
+        attacks,
+        StartOptions::new().bind(BindMount::read_only(shared.path(), "/data")),
+    );
     assert_all_refused(&attempts);
     assert!(
         attempts[0].detail.contains("PermissionDenied"),

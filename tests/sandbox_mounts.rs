@@ -132,10 +132,11 @@ fn a_host_mount_made_after_the_template_shows_in_later_sandboxes() {
     assert!(first[0].allowed, "{first:?}");
     // Idle time for the launcher to build its template.
     std::thread::sleep(std::time::Duration::from_millis(100));
-    // Not under /tmp, which sandboxes replace with their own.
+    // Under a directory sandboxes show (/etc, always there), not one they
+    // replace (/tmp) or leave out (/var).
     let dir = tempfile::Builder::new()
         .prefix("workernator-test-mount-")
-        .tempdir_in("/var/tmp")
+        .tempdir_in("/etc")
         .unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     nix::mount::mount(

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Result;
-use worker_isolate::mounts::{RootTemplate, RootfsPlan};
+use worker_isolate::mounts::{HostUser, RootTemplate, RootfsPlan};
 
 /// The hierarchies the library uses on this host, and the limit written in each.
 const HIERARCHIES: [(&str, Option<(&str, &str)>); 6] = [
@@ -128,6 +128,11 @@ impl FullFloor {
             .collect();
         let plan = RootfsPlan {
             work_dir: job.join("work"),
+            // A default job's user: its /proc masks.
+            job_user: Some(HostUser {
+                uid: 65534,
+                gid: 65534,
+            }),
             ..template_plan(&self.state)
         };
         let setup = Setup {

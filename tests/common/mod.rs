@@ -6,6 +6,7 @@ pub mod app;
 pub mod attacks;
 pub mod cli;
 pub mod jobs;
+pub mod looks;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

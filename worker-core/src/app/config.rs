@@ -322,7 +322,8 @@ impl Config {
         self
     }
 
-    /// Builds every sandbox's read-only root from `dir` instead of `/`.
+    /// Builds every sandbox's read-only root from all the entries of `dir`
+    /// instead of what programs need of the host's `/`.
     pub fn root_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.sandbox.root_dir = Some(dir.into());
         self

@@ -130,8 +130,9 @@ impl StartOptions {
         self
     }
 
-    /// Builds the sandbox's read-only root from the entries of `dir` instead
-    /// of the host's `/`.
+    /// Builds the sandbox's read-only root from all the entries of `dir`
+    /// instead of what programs need of the host's `/` (README, "What the
+    /// job can see").
     pub fn root_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.root_dir = Some(dir.into());
         self

@@ -31,8 +31,9 @@ pub struct BindMount {
     /// The file or directory on the host (absolute).
     pub source: PathBuf,
     /// Where it appears inside the sandbox (absolute). It must exist in the
-    /// sandbox's root, or be creatable there: a new top-level directory, or
-    /// a path under `/tmp` or `/work`.
+    /// sandbox's root, or be creatable there: under a top-level directory the
+    /// root does not show (`/data`, `/home/me`), under its empty `/run` and
+    /// `/var`, or under `/tmp` or `/work`.
     pub target: PathBuf,
     /// Whether the job may write to it (never setuid, never device files).
     pub writable: bool,

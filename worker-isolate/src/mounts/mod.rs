@@ -1,6 +1,6 @@
-//! The sandbox's filesystem: a fresh root assembled from read-only binds of the
-//! host's, with a private /proc, a minimal /dev, a tmpfs /tmp and the job's
-//! writable work directory.
+//! The sandbox's filesystem: a fresh root assembled from read-only binds of
+//! what programs need of the host's (see [`Shown`]), with a private, masked
+//! /proc, a minimal /dev, a tmpfs /tmp and the job's writable work directory.
 
 use crate::error::SetupError;
 use crate::sys;
@@ -12,8 +12,16 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+mod own_path;
+mod proc;
+mod shown;
 mod template;
 
+use own_path::{SandboxOwnPaths, SharedOwnPaths};
+use proc::ProcMasks;
+pub use proc::{MASKED_DIRS, MASKED_FILES, READ_ONLY};
+pub use shown::{EMPTY_DIRS, PROGRAM_ENTRIES, Shown};
+use shown::{Entry, top_level_entries};
 pub use template::{MountTableWatch, RootTemplate, enter_template_root};
 
 /// Device nodes the sandbox gets, bound from the host's /dev.
@@ -30,6 +38,9 @@ const REPLACED: [&str; 5] = ["proc", "dev", "tmp", "sys", "work"];
 pub struct RootfsPlan {
     /// The directory whose entries become the sandbox's read-only root (the host's `/`).
     pub source_root: PathBuf,
+    /// Which of its top-level entries the sandbox shows: [`Shown::Programs`]
+    /// for the host's root, [`Shown::Everything`] for a root of the caller's own.
+    pub shown: Shown,
     /// An existing host directory to build the new root on; a tmpfs is mounted over
     /// it in the sandbox's own mount namespace, so the host never sees it.
     pub staging: PathBuf,
@@ -43,6 +54,28 @@ pub struct RootfsPlan {
     pub shm_options: String,
     /// Host paths bound into the sandbox, in order, after everything else.
     pub binds: Vec<Bind>,
+    /// The application's executable (the file the calling process runs, as
+    /// the host names it), shown read-only at that path so that the job,
+    /// which runs that program's code, finds itself (`current_exe()`,
+    /// backtraces). Not shown under /work, /proc, /dev, /sys or a hidden
+    /// path, which the sandbox replaces or covers. `None`: not shown.
+    pub executable: Option<PathBuf>,
+    /// Who the job's code runs as on the host, which decides what of /proc
+    /// must be masked (see [`MASKED_FILES`]); `None`: as root.
+    pub job_user: Option<HostUser>,
+    /// Whether the job uses the host's network: then, where /etc/resolv.conf
+    /// links to a file outside what the sandbox shows (systemd-resolved's
+    /// stub under /run), that file is shown read-only at its path.
+    pub host_resolver: bool,
+}
+
+/// A user and group of the host, as the job's code runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostUser {
+    /// The user id.
+    pub uid: u32,
+    /// The group id (the only group: supplementary groups are dropped).
+    pub gid: u32,
 }
 
 /// A host file or directory bound into the sandbox (never setuid, never devices).
@@ -58,16 +91,27 @@ pub struct Bind {
 }
 
 impl RootfsPlan {
-    /// The default plan: the host's `/` read-only, built on the host's `/tmp`.
+    /// The default plan: what programs need of the host's `/`, read-only,
+    /// and the calling process's executable, built on the host's `/tmp`;
+    /// /proc masked as for a job run as root, the host's resolver not shown.
+    ///
+    /// The first call in a process also reads what sandboxes need to know
+    /// of the host's /proc, once: a process that forks sandboxes has it
+    /// ready for all of them.
     pub fn new(work_dir: impl Into<PathBuf>) -> Self {
+        proc::read_host_proc();
         RootfsPlan {
             source_root: PathBuf::from("/"),
+            shown: Shown::Programs,
             staging: PathBuf::from("/tmp"),
             work_dir: work_dir.into(),
             hidden: Vec::new(),
             tmp_options: "mode=1777,size=256m".to_owned(),
             shm_options: "mode=1777,size=64m".to_owned(),
             binds: Vec::new(),
+            executable: own_path::own_executable(),
+            job_user: None,
+            host_resolver: false,
         }
     }
 }
@@ -118,15 +162,6 @@ fn make_file(path: &Path) -> Result<(), SetupError> {
         .map_err(|error| SetupError::new("create mount point", path, error))
 }
 
-/// The kinds of top-level entries of the source root, read before anything is
-/// mounted; directories and files as detached copies of their mount trees, taken
-/// before the staging tmpfs can cover them (the source root may live under it).
-enum Entry {
-    Dir(OwnedFd),
-    File(OwnedFd),
-    Symlink(PathBuf),
-}
-
 fn clone_tree(path: &Path) -> Result<OwnedFd, SetupError> {
     sys::clone_tree(&cstring(path)?).map_err(|error| SetupError::new("open_tree", path, error))
 }
@@ -146,73 +181,47 @@ fn attach_plain(tree: &OwnedFd, target: &Path) -> Result<(), SetupError> {
         .map_err(|error| SetupError::new("move_mount onto", target, error))
 }
 
-/// Makes the mount point of a bind whose target lies under a top-level
-/// directory that does not exist in the sandbox (`/opt2/x` when the host has
-/// no `/opt2`), or under the sandbox's empty `/sys`: all of it is then on the root tmpfs, which turns read-only
-/// before the binds are attached. Nothing is made under an existing top-level
-/// entry: under a host directory that would create it on the host; under /tmp
-/// and /work it is made once they are mounted.
-fn make_new_top_level_mount_point(
+/// Makes the mount point of `target` (a path inside the sandbox) on the
+/// root tmpfs at `root`, before it turns read-only, where the root does not
+/// get its top-level directory from the source: one the source lacks
+/// (`/opt2/x` when the host has no `/opt2`), the empty /sys, or an empty
+/// directory of [`Shown::empty_dirs`]. Nothing is made under a directory
+/// bound from the source, which would make it on the host, nor under a
+/// symbolic link; under /tmp and /work it is made once they are mounted.
+/// Returns the mount point if it exists now.
+fn make_mount_point(
     root: &Path,
+    shown: Shown,
     target: &Path,
     is_dir: bool,
-) -> Result<(), SetupError> {
+) -> Result<Option<PathBuf>, SetupError> {
     let Ok(relative) = target.strip_prefix("/") else {
-        return Ok(()); // refused, with its reason, where the binds are attached
+        return Ok(None); // refused, with its reason, where the binds are attached
     };
     let Some(first) = relative.components().next() else {
-        return Ok(());
+        return Ok(None);
     };
-    // `/sys` is an empty directory of the root tmpfs itself.
-    if first.as_os_str() != "sys" && fs::symlink_metadata(root.join(first)).is_ok() {
-        return Ok(());
-    }
     let path = root.join(relative);
+    let own = first.as_os_str() == "sys"
+        || shown
+            .empty_dirs()
+            .iter()
+            .any(|dir| first.as_os_str() == *dir);
+    match fs::symlink_metadata(root.join(first)) {
+        Ok(meta) if meta.is_symlink() => return Ok(None),
+        Ok(_) if !own => return Ok(path.exists().then_some(path)),
+        _ => {}
+    }
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)
             .map_err(|error| SetupError::new("create bind mount point", parent, error))?;
     }
     if is_dir {
-        make_dir(&path)
+        make_dir(&path)?;
     } else {
-        make_file(&path)
+        make_file(&path)?;
     }
-}
-
-fn top_level_entries(plan: &RootfsPlan) -> Result<Vec<(std::ffi::OsString, Entry)>, SetupError> {
-    let staging_name = plan.staging.file_name().map(|name| name.to_owned());
-    let read = fs::read_dir(&plan.source_root)
-        .map_err(|error| SetupError::new("read directory", &plan.source_root, error))?;
-    let mut entries = Vec::new();
-    for entry in read {
-        let entry =
-            entry.map_err(|error| SetupError::new("read directory", &plan.source_root, error))?;
-        let name = entry.file_name();
-        if REPLACED
-            .iter()
-            .any(|replaced| name.as_bytes() == replaced.as_bytes())
-            || staging_name.as_deref() == Some(name.as_os_str())
-        {
-            continue;
-        }
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|error| SetupError::new("stat", &path, error))?;
-        let item = if kind.is_symlink() {
-            let target =
-                fs::read_link(&path).map_err(|error| SetupError::new("readlink", &path, error))?;
-            Entry::Symlink(target)
-        } else if kind.is_dir() {
-            Entry::Dir(clone_tree(&path)?)
-        } else if kind.is_file() {
-            Entry::File(clone_tree(&path)?)
-        } else {
-            continue;
-        };
-        entries.push((name, item));
-    }
-    Ok(entries)
+    Ok(Some(path))
 }
 
 /// Builds the sandbox's root per `plan` and makes it the root of the calling process.
@@ -222,9 +231,10 @@ fn top_level_entries(plan: &RootfsPlan) -> Result<Vec<(std::ffi::OsString, Entry
 /// [`WORK_DIR`]. [`RootTemplate`] makes the same root from a copy.
 pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
     make_mounts_private()?;
-    // Taken before the staging tmpfs covers anything, in case the work dir lives there.
-    let work_tree = clone_tree(&plan.work_dir)?;
-    let entries = top_level_entries(plan)?;
+    // Taken before the staging tmpfs covers anything, in case they live there.
+    let own = OwnParts::take(plan)?;
+    let entries = top_level_entries(plan, &REPLACED)?;
+    let shared_paths = SharedOwnPaths::take(plan)?;
     let binds = plan
         .binds
         .iter()
@@ -232,13 +242,14 @@ pub fn enter_new_root(plan: &RootfsPlan) -> Result<(), SetupError> {
         .collect::<Result<Vec<_>, SetupError>>()?;
 
     let root = plan.staging.as_path();
-    build_shared_root(root, &entries, |root| {
+    build_shared_root(root, plan, &entries, |root| {
+        shared_paths.place(root, plan.shown)?;
         for (bind, _, is_dir) in &binds {
-            make_new_top_level_mount_point(root, &bind.target, *is_dir)?;
+            make_mount_point(root, plan.shown, &bind.target, *is_dir)?;
         }
         Ok(())
     })?;
-    mount_own_parts(root, plan, &work_tree)?;
+    mount_own_parts(root, plan, &own)?;
 
     for (bind, tree, is_dir) in &binds {
         let Ok(relative) = bind.target.strip_prefix("/") else {
@@ -282,16 +293,18 @@ fn make_mounts_private() -> Result<(), SetupError> {
 }
 
 /// The part of the root that is the same for every sandbox of a plan without
-/// binds: a tmpfs at `root` with the host's top-level `entries` attached, the
-/// mount points of what replaces the rest (`make_more_mount_points` adds its
-/// own before the tree turns read-only), the whole made read-only, nosuid and
-/// nodev by one recursive mount_setattr (rather than one per entry, and a
-/// remount of the root at the end), and a read-only /dev with its device
-/// nodes. What is mounted on it afterwards carries its own flags.
+/// binds: a tmpfs at `root` with the source's shown top-level `entries`
+/// attached, the mount points of what replaces the rest, the empty
+/// directories of [`Shown::empty_dirs`] (`before_read_only` adds its own
+/// mounts and mount points), the whole made read-only, nosuid and nodev by
+/// one recursive mount_setattr (rather than one per entry, and a remount of
+/// the root at the end), and a read-only /dev with its device nodes. What is
+/// mounted on it afterwards carries its own flags.
 fn build_shared_root(
     root: &Path,
+    plan: &RootfsPlan,
     entries: &[(std::ffi::OsString, Entry)],
-    make_more_mount_points: impl FnOnce(&Path) -> Result<(), SetupError>,
+    before_read_only: impl FnOnce(&Path) -> Result<(), SetupError>,
 ) -> Result<(), SetupError> {
     mount_fs(
         "mount tmpfs root on",
@@ -315,30 +328,54 @@ fn build_shared_root(
                 .map_err(|error| SetupError::new("symlink", &target, error))?,
         }
     }
-    for replaced in REPLACED {
-        make_dir(&root.join(replaced))?;
+    for dir in REPLACED.iter().chain(plan.shown.empty_dirs()) {
+        make_dir(&root.join(dir))?;
     }
-    make_more_mount_points(root)?;
+    before_read_only(root)?;
     let root_c = cstring(root)?;
     sys::restrict_tree(&root_c, true)
         .map_err(|error| SetupError::new("mount_setattr read-only on", root, error))?;
     populate_dev(&root.join("dev"))
 }
 
-/// What each sandbox gets of its own on the shared part at `root`: /proc,
-/// /dev/shm, /tmp and the work directory (`work_tree`, from [`clone_tree`]).
-fn mount_own_parts(root: &Path, plan: &RootfsPlan, work_tree: &OwnedFd) -> Result<(), SetupError> {
+/// What a sandbox takes for the parts of its root that are its own, in the
+/// mount namespace where the host's paths lead to the host's files.
+struct OwnParts {
+    /// The job's work directory, from [`clone_tree`].
+    work: OwnedFd,
+    paths: SandboxOwnPaths,
+    proc_masks: ProcMasks,
+}
+
+impl OwnParts {
+    fn take(plan: &RootfsPlan) -> Result<OwnParts, SetupError> {
+        Ok(OwnParts {
+            work: clone_tree(&plan.work_dir)?,
+            paths: SandboxOwnPaths::take(plan)?,
+            proc_masks: ProcMasks::for_user(plan.job_user),
+        })
+    }
+}
+
+/// What each sandbox gets of its own on the shared part at `root`: /proc
+/// (masked), /dev/shm, /tmp and the work directory, and its own files at
+/// their own paths.
+fn mount_own_parts(root: &Path, plan: &RootfsPlan, own: &OwnParts) -> Result<(), SetupError> {
+    let proc = root.join("proc");
     mount_fs(
         "mount proc on",
         "proc",
-        &root.join("proc"),
+        &proc,
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         None,
     )?;
+    let shm = root.join("dev/shm");
+    // Before /dev/shm is mounted: the masks use the empty directory under it.
+    own.proc_masks.apply(&proc, &root.join("dev/null"), &shm)?;
     mount_fs(
         "mount tmpfs on",
         "tmpfs",
-        &root.join("dev/shm"),
+        &shm,
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
         Some(&plan.shm_options),
     )?;
@@ -349,8 +386,10 @@ fn mount_own_parts(root: &Path, plan: &RootfsPlan, work_tree: &OwnedFd) -> Resul
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
         Some(&plan.tmp_options),
     )?;
+    own.paths.place_in_tmp(root)?;
+    own.paths.place_resolver(root)?;
     let work = root.join(WORK_DIR.trim_start_matches('/'));
-    attach(work_tree, &work, false)
+    attach(&own.work, &work, false)
 }
 
 /// Covers each of `hidden` (host paths) under `root` with an empty read-only tmpfs.
